@@ -1,0 +1,284 @@
+"""The ``evidence`` command line: a thin way in, calling the same functions as the HTTP API.
+
+Heavy imports (numpy, faiss, onnxruntime) happen inside commands so that ``--help``
+stays instant. Every user error is one line on stderr and a non-zero exit; set
+``EVIDENCE_DEBUG=1`` to see the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from rubrics.errors import EvidenceError
+from rubrics.store import DEFAULT_RUBRIC_ID
+
+EXAMPLE = Path(__file__).resolve().parent / "examples" / "self-review-ic6.md"
+
+app = typer.Typer(
+    help="Show, with proof, which behaviors of a career ladder a piece of writing evidences.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+rubric_app = typer.Typer(help="List and show rubrics (career ladders).", no_args_is_help=True)
+index_app = typer.Typer(help="Build and inspect the cached vector indexes.", no_args_is_help=True)
+
+
+class _RunByDefault(TyperGroup):
+    """``evidence eval DATASET`` means ``evidence eval run DATASET``."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().resolve_command(ctx, args)
+
+
+eval_app = typer.Typer(cls=_RunByDefault, help="Measure matching quality on a labelled dataset.", no_args_is_help=True)
+app.add_typer(rubric_app, name="rubric")
+app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
+
+
+class TagFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class EvalFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _settings():
+    from .settings import Settings
+
+    return Settings()
+
+
+def _matcher(settings):
+    from matcher.engine import Matcher
+
+    return Matcher.load(
+        cache_dir=settings.cache_dir,
+        model_dir=settings.model_dir,
+        backend=settings.backend,
+        max_chars=settings.max_chars,
+        threads=settings.threads,
+    )
+
+
+def _read_input(source: str, max_chars: int) -> str:
+    from matcher.inputs import check_text, decode_bytes, read_text_file
+
+    if source == "-":
+        if sys.stdin.isatty():
+            typer.echo("Paste the text, then press Ctrl-D:", err=True)
+        data = sys.stdin.buffer.read(max_chars * 4 + 4)
+        return check_text(decode_bytes(data, "standard input"), max_chars, "standard input")
+    return read_text_file(Path(source), max_chars)
+
+
+@app.command()
+def tag(
+    source: str = typer.Argument("-", metavar="[FILE|-]", help="A text or markdown file, or - to read a paste from stdin."),
+    rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r", help="Rubric id or path to a rubric YAML."),
+    fmt: TagFormat = typer.Option(TagFormat.table, "--format", "-f", help="Output format."),
+    example: bool = typer.Option(False, "--example", help="Tag the bundled example self-review."),
+):
+    """Tag a self-review, brag doc or promo doc with the behaviors it evidences."""
+    from rubrics.store import load_rubric
+
+    settings = _settings()
+    text = _read_input(str(EXAMPLE) if example else source, settings.max_chars)
+    loaded = load_rubric(rubric)  # fail on a bad rubric before spending time on the model
+    result = _matcher(settings).match(text, loaded)
+    from .render import render_markdown, render_table
+
+    if fmt is TagFormat.json:
+        typer.echo(result.model_dump_json(indent=2))
+    elif fmt is TagFormat.markdown:
+        typer.echo(render_markdown(result))
+    else:
+        render_table(result)
+
+
+@app.command()
+def schema():
+    """Print the JSON Schema of the output of `tag --format json` (and of the HTTP API)."""
+    import json
+
+    from matcher.result import MatchResult
+
+    typer.echo(json.dumps(MatchResult.model_json_schema(), indent=2))
+
+
+@rubric_app.command("list")
+def rubric_list():
+    """List the bundled rubrics."""
+    from rubrics.store import bundled_rubric_paths, load_rubric_file
+
+    for rubric_id, path in bundled_rubric_paths().items():
+        rubric = load_rubric_file(path)
+        notes = sum(1 for _, _, b in rubric.walk() if b.kind == "note")
+        typer.echo(f"{rubric_id}\t{rubric.title}\t{len(rubric.behaviors)} behaviors, {notes} notes")
+
+
+@rubric_app.command("show")
+def rubric_show(
+    rubric_id: str = typer.Argument(..., metavar="ID", help="Rubric id or path to a rubric YAML."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text or yaml."),
+):
+    """Show a rubric's areas, responsibilities and behaviors."""
+    from rubrics.store import dump_rubric, load_rubric
+
+    rubric = load_rubric(rubric_id)
+    if fmt == "yaml":
+        typer.echo(dump_rubric(rubric))
+        return
+    typer.echo(f"{rubric.title}  ({rubric.id}, fingerprint {rubric.fingerprint()})")
+    for area in rubric.areas:
+        typer.echo(f"\n{area.name}")
+        for resp in area.responsibilities:
+            if resp.name != area.name:
+                typer.echo(f"  {resp.name}")
+            for behavior in resp.behaviors:
+                mark = " (note: not matched)" if behavior.kind == "note" else ""
+                typer.echo(f"    {behavior.id:<26} {behavior.text}{mark}")
+
+
+@index_app.command("build")
+def index_build(rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r")):
+    """Build (or refresh) the cached index of a rubric."""
+    matcher = _matcher(_settings())
+    index = matcher.rubric_index(rubric)
+    meta = index.vectors.meta
+    typer.echo(f"{meta['rubric_id']}: {meta['count']} vectors ({meta['behaviors']} behaviors), {meta['index_type']}, model {meta['model_id']}")
+
+
+@index_app.command("info")
+def index_info(rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r")):
+    """Show the cached index's sidecar: model, dimension, fingerprints, index type."""
+    import json
+
+    from index.rubric_index import index_path
+    from index.vector_store import read_sidecar
+    from rubrics.store import load_rubric
+
+    settings = _settings()
+    loaded = load_rubric(rubric)
+    path = index_path(settings.cache_dir, loaded)
+    sidecar = read_sidecar(path)
+    if sidecar is None:
+        raise EvidenceError(f"no index built yet for {loaded.id} (run: evidence index build --rubric {rubric})")
+    sidecar["ids"] = f"{len(sidecar['ids'])} ids"
+    sidecar["path"] = str(path)
+    from index.embedders import default_model_dir, model_fingerprint
+
+    model_fp = model_fingerprint(settings.model_dir or default_model_dir())
+    sidecar["current"] = sidecar.get("rubric_fingerprint") == loaded.fingerprint() and sidecar.get("model_fingerprint") == model_fp
+    typer.echo(json.dumps(sidecar, indent=2))
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Path = typer.Argument(..., help="A JSONL dataset (see README: Evaluation)."),
+    rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
+    split: str = typer.Option("test", "--split", help="all, fit or test (the thresholds are fitted on 'fit')."),
+    fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the full JSON record here."),
+):
+    """Score the matcher on a dataset: precision, recall, F1 (micro, macro, per area), citations."""
+    from eval.dataset import load_dataset
+    from eval.run import evaluate
+
+    if split not in {"all", "fit", "test"}:
+        raise EvidenceError(f"--split must be all, fit or test, not {split!r}")
+    matcher = _matcher(_settings())
+    index = matcher.rubric_index(rubric)
+    samples = load_dataset(dataset, index.rubric, split)  # type: ignore[arg-type]
+    record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty())  # type: ignore[arg-type]
+    if out:
+        out.write_text(record.model_dump_json(indent=1), encoding="utf-8")
+    if fmt is EvalFormat.json:
+        typer.echo(record.model_dump_json(indent=1, exclude={"results"}))
+        return
+    typer.echo(f"{record.dataset} [{split}] {record.samples} samples, model {record.model}, {record.seconds:.1f}s")
+    for key, value in record.metrics.items():
+        typer.echo(f"  {key:<24} {value:.3f}")
+    typer.echo("  per area (precision / recall / f1, support):")
+    for area, m in record.per_area.items():
+        typer.echo(f"    {area:<22} {m['precision']:.2f} / {m['recall']:.2f} / {m['f1']:.2f}  ({m['support']})")
+
+
+@eval_app.command("fit")
+def eval_fit(
+    dataset: Path = typer.Argument(..., help="The development set; only its 'fit' split is used."),
+    rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
+    write: bool = typer.Option(False, "--write", help="Save as the shipped thresholds (matcher/thresholds.json)."),
+):
+    """Fit the decision thresholds on the fit split of a development set."""
+    from eval.dataset import file_sha256, load_dataset
+    from eval.fit import fit_params
+    from eval.run import analyze_samples
+    from matcher.decision import PARAMS_PATH
+
+    matcher = _matcher(_settings())
+    index = matcher.rubric_index(rubric)
+    samples = load_dataset(dataset, index.rubric, "fit")
+    analyses = analyze_samples(matcher, samples, index, progress=sys.stderr.isatty())
+    fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split=fit"
+    params, stats = fit_params(samples, analyses, index, fitted_on, matcher.embedder.model_id)
+    typer.echo(params.model_dump_json(indent=2))
+    typer.echo(", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items()))
+    if write:
+        PARAMS_PATH.write_text(params.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {PARAMS_PATH}")
+
+
+@app.command()
+def bench(
+    dataset: Optional[Path] = typer.Option(None, "--dataset", help="JSONL whose texts to use (default: the bundled dev set)."),
+    repeats: int = typer.Option(3, "--repeats", min=1),
+):
+    """Measure speed: tagging throughput against bare model.encode, and cold start."""
+    import json
+
+    from eval.bench import cold_start, throughput
+
+    settings = _settings()
+    source = dataset or Path(__file__).resolve().parents[1] / "eval" / "datasets" / "ic6-dev.jsonl"
+    if source.is_file():
+        texts = [json.loads(line)["text"] for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    else:
+        texts = [EXAMPLE.read_text(encoding="utf-8")] * 40
+    typer.echo(f"texts: {source if source.is_file() else EXAMPLE} ({len(texts)} documents); backend {settings.backend}", err=True)
+    results = {**throughput(_matcher(settings), texts, settings.model_dir, repeats), **cold_start(EXAMPLE, repeats)}
+    for key, value in results.items():
+        typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")
+
+
+def main() -> None:
+    debug = os.environ.get("EVIDENCE_DEBUG", "").lower() in {"1", "true", "yes"}
+    try:
+        app()
+    except EvidenceError as exc:
+        if debug:
+            raise
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if debug:
+            raise
+        typer.echo(f"Error: unexpected {type(exc).__name__}: {exc} (set EVIDENCE_DEBUG=1 for details)", err=True)
+        sys.exit(1)

@@ -1,0 +1,49 @@
+"""Human renderings of a MatchResult: a terminal table and Markdown."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from matcher.result import MatchResult
+
+
+def _by_area(result: MatchResult):
+    """(area, matches strongest first) in rubric order."""
+    rank = {area: i for i, area in enumerate(result.rubric.areas)}
+    ordered = sorted(result.matches, key=lambda m: (rank.get(m.area, len(rank)), -m.score))
+    return groupby(ordered, key=lambda m: m.area)
+
+
+def render_markdown(result: MatchResult) -> str:
+    lines = [f"# Evidence for {result.rubric.title}", ""]
+    lines.append(f"{len(result.matches)} of {result.rubric.behaviors} behaviors evidenced ({result.judge.mode} judge, model {result.model}).")
+    for area, matches in _by_area(result):
+        lines += ["", f"## {area}", ""]
+        for m in matches:
+            lines.append(f"- **{m.behavior_id}** ({m.strength}, {m.score:.2f}): {m.text}")
+            for c in m.citations:
+                lines.append(f"  > \u201c{c.quote}\u201d (chars {c.start}\u2013{c.end})")
+    if result.gaps:
+        lines += ["", "## Gaps (no evidence found)", ""]
+        lines += [f"- **{g.behavior_id}** ({g.area}): {g.text}" for g in result.gaps]
+    return "\n".join(lines) + "\n"
+
+
+def render_table(result: MatchResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{result.rubric.title}: {len(result.matches)} of {result.rubric.behaviors} behaviors evidenced", show_lines=True)
+    table.add_column("Area")
+    table.add_column("Behavior", max_width=48)
+    table.add_column("Strength")
+    table.add_column("Evidence (verbatim)", max_width=70)
+    colors = {"strong": "green", "moderate": "yellow", "weak": "bright_black"}
+    for area, matches in _by_area(result):
+        for m in matches:
+            quotes = "\n".join(f"\u201c{c.quote}\u201d [{c.start}:{c.end}]" for c in m.citations)
+            table.add_row(area, f"[bold]{m.behavior_id}[/] {m.text}", f"[{colors[m.strength]}]{m.strength}[/] {m.score:.2f}", quotes)
+    console.print(table)
+    if result.gaps:
+        console.print(f"[bold]Gaps[/] ({len(result.gaps)}): " + ", ".join(g.behavior_id for g in result.gaps))

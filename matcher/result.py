@@ -1,0 +1,58 @@
+"""The versioned output schema shared by ``evidence tag --format json`` and the HTTP API.
+
+Bump ``SCHEMA_VERSION`` on any incompatible change; additions keep the major version.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = "1.0"
+Strength = Literal["strong", "moderate", "weak"]
+
+
+class Citation(BaseModel):
+    quote: str = Field(description="Verbatim text: equals text[start:end] of the submitted text.")
+    start: int = Field(ge=0, description="Character offset (Python str index) where the quote starts.")
+    end: int = Field(ge=0, description="Character offset just past the quote.")
+    score: float = Field(description="Cosine similarity of this sentence to the behavior.")
+
+
+class BehaviorRef(BaseModel):
+    behavior_id: str
+    text: str
+    area: str
+    responsibility: str
+
+
+class Match(BehaviorRef):
+    score: float = Field(description="Document-level evidence score (best supporting sentence).")
+    strength: Strength
+    rationale: str
+    citations: list[Citation]
+
+
+class JudgeInfo(BaseModel):
+    mode: Literal["offline", "llm"] = "offline"
+    status: str = "ok"
+    reason: str = ""
+
+
+class RubricInfo(BaseModel):
+    id: str
+    title: str
+    fingerprint: str
+    behaviors: int
+    areas: list[str] = Field(default_factory=list, description="Area names in rubric order.")
+
+
+class MatchResult(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    rubric: RubricInfo
+    model: str
+    judge: JudgeInfo = JudgeInfo()
+    segments: int = Field(description="Sentences and clauses the text was split into.")
+    matches: list[Match] = Field(description="Evidenced behaviors, strongest first.")
+    gaps: list[BehaviorRef] = Field(description="Behaviors with no evidence, in rubric order.")
