@@ -63,6 +63,22 @@ def _settings():
     return Settings()
 
 
+def _progress_bars():
+    """A progress callback drawing one tqdm bar per task on stderr (one-time work such as tuning)."""
+    bars: dict = {}
+
+    def report(what: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if what not in bars:
+            bars[what] = tqdm(total=total, desc=f"{what} (one time)", unit="step", file=sys.stderr, leave=False)
+        bars[what].update(done - bars[what].n)
+        if done >= total:
+            bars[what].close()
+
+    return report
+
+
 def _matcher(settings):
     from matcher.engine import Matcher
 
@@ -72,6 +88,8 @@ def _matcher(settings):
         backend=settings.backend,
         max_chars=settings.max_chars,
         threads=settings.threads,
+        adapt=settings.adapt,
+        progress=_progress_bars(),
     )
 
 
@@ -131,6 +149,34 @@ def rubric_list():
         typer.echo(f"{rubric_id}\t{rubric.title}\t{len(rubric.behaviors)} behaviors, {notes} notes")
 
 
+class ImportFormat(str, Enum):
+    seed = "seed"
+    list = "list"
+
+
+@rubric_app.command("import")
+def rubric_import(
+    source: Path = typer.Argument(..., help="The ladder to import."),
+    fmt: ImportFormat = typer.Option(..., "--format", "-f", help="seed (flattened-table text) or list (one behavior per line)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the canonical rubric YAML."),
+    rubric_id: Optional[str] = typer.Option(None, "--id", help="Rubric id (default: from the title or file name)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Title (list format)."),
+    section: str = typer.Option("Behaviors", "--section", help="Area and responsibility name (list format); ids are <slug>.<n>."),
+):
+    """Import a ladder into the canonical rubric YAML."""
+    from rubrics.plain_list import import_list_file
+    from rubrics.seed_format import import_seed_file
+    from rubrics.store import save_rubric
+
+    if fmt is ImportFormat.seed:
+        rubric = import_seed_file(source, rubric_id)
+    else:
+        rubric = import_list_file(source, rubric_id, title, section)
+    save_rubric(rubric, out)
+    notes = sum(1 for _, _, b in rubric.walk() if b.kind == "note")
+    typer.echo(f"wrote {out}: {rubric.id}, {len(rubric.behaviors)} behaviors, {notes} notes")
+
+
 @rubric_app.command("show")
 def rubric_show(
     rubric_id: str = typer.Argument(..., metavar="ID", help="Rubric id or path to a rubric YAML."),
@@ -180,10 +226,7 @@ def index_info(rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r")):
         raise EvidenceError(f"no index built yet for {loaded.id} (run: evidence index build --rubric {rubric})")
     sidecar["ids"] = f"{len(sidecar['ids'])} ids"
     sidecar["path"] = str(path)
-    from index.embedders import default_model_dir, model_fingerprint
-
-    model_fp = model_fingerprint(settings.model_dir or default_model_dir())
-    sidecar["current"] = sidecar.get("rubric_fingerprint") == loaded.fingerprint() and sidecar.get("model_fingerprint") == model_fp
+    sidecar["current"] = sidecar.get("rubric_fingerprint") == loaded.fingerprint()
     typer.echo(json.dumps(sidecar, indent=2))
 
 
@@ -235,7 +278,7 @@ def eval_fit(
     samples = load_dataset(dataset, index.rubric, "fit")
     analyses = analyze_samples(matcher, samples, index, progress=sys.stderr.isatty())
     fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split=fit"
-    params, stats = fit_params(samples, analyses, index, fitted_on, matcher.embedder.model_id)
+    params, stats = fit_params(samples, analyses, index, fitted_on, index.embedder.model_id)
     typer.echo(params.model_dump_json(indent=2))
     typer.echo(", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items()))
     if write:
@@ -260,7 +303,7 @@ def bench(
     else:
         texts = [EXAMPLE.read_text(encoding="utf-8")] * 40
     typer.echo(f"texts: {source if source.is_file() else EXAMPLE} ({len(texts)} documents); backend {settings.backend}", err=True)
-    results = {**throughput(_matcher(settings), texts, settings.model_dir, repeats), **cold_start(EXAMPLE, repeats)}
+    results = {**throughput(_matcher(settings), texts, repeats), **cold_start(EXAMPLE, repeats)}
     for key, value in results.items():
         typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")
 

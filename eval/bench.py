@@ -38,16 +38,17 @@ def _cold_seconds(args: list[str], repeats: int, env: dict[str, str]) -> float:
     return statistics.median(times)
 
 
-def throughput(matcher: Matcher, texts: list[str], model_dir: Path | None, repeats: int = 3) -> dict[str, float]:
-    from index.embedders import SentenceTransformerEmbedder, default_model_dir
+def throughput(matcher: Matcher, texts: list[str], repeats: int = 3) -> dict[str, float]:
+    from index.embedders import SentenceTransformerEmbedder
 
     segments = [s.clean for text in texts for s in segment_text(text)]
     index = matcher.rubric_index()
     matcher.match_many(texts[:2], index.rubric)  # warm up: sessions, caches, index
-    reference = SentenceTransformerEmbedder(model_dir or default_model_dir())
+    # The same weights the pipeline uses, through plain sentence-transformers.
+    reference = SentenceTransformerEmbedder(index.embedder.model_dir)
     reference.encode(segments[:64])
     st_seconds = _best_seconds(lambda: reference.encode(segments), repeats)
-    backend_seconds = _best_seconds(lambda: matcher.embedder.encode(segments), repeats)
+    backend_seconds = _best_seconds(lambda: index.embedder.encode(segments), repeats)
     pipeline_seconds = _best_seconds(lambda: matcher.match_many(texts, index.rubric), repeats)
     n = len(segments)
     return {

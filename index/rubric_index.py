@@ -49,17 +49,18 @@ class RubricIndex:
     behavior_ids: list[str]
     item_behavior: np.ndarray  # row -> column in behavior_ids
     item_texts: list[str]
+    embedder: Embedder | None = field(default=None, repr=False)  # embeds queries into this index's space
     _rows: list[np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_vectors(cls, rubric: Rubric, vectors: VectorIndex) -> "RubricIndex":
+    def from_vectors(cls, rubric: Rubric, vectors: VectorIndex, embedder: Embedder | None = None) -> "RubricIndex":
         items = index_items(rubric)
         if [item_id for _, item_id, _ in items] != vectors.ids:
             raise ValueError("index rows do not match the rubric's items")
         behavior_ids = [b.id for b in rubric.behaviors]
         column = {bid: i for i, bid in enumerate(behavior_ids)}
         item_behavior = np.array([column[bid] for bid, _, _ in items], dtype=np.int64)
-        return cls(rubric, vectors, behavior_ids, item_behavior, [text for _, _, text in items])
+        return cls(rubric, vectors, behavior_ids, item_behavior, [text for _, _, text in items], embedder)
 
     def item_text(self, row: int) -> str:
         return self.item_texts[row]
@@ -116,7 +117,8 @@ def build_rubric_index(rubric: Rubric, embedder: Embedder, flat_max_items: int =
         "behaviors": len(rubric.behaviors),
         "build_seconds": round(time.perf_counter() - started, 3),
     }
-    return RubricIndex.from_vectors(rubric, VectorIndex.build(vectors, [item_id for _, item_id, _ in items], meta, flat_max_items))
+    built = VectorIndex.build(vectors, [item_id for _, item_id, _ in items], meta, flat_max_items)
+    return RubricIndex.from_vectors(rubric, built, embedder)
 
 
 def index_path(cache_dir: Path, rubric: Rubric) -> Path:
@@ -132,7 +134,7 @@ def load_or_build_rubric_index(rubric: Rubric, embedder: Embedder, cache_dir: Pa
     path = index_path(cache_dir, rubric)
     if is_current(read_sidecar(path), rubric, embedder):
         try:
-            return RubricIndex.from_vectors(rubric, VectorIndex.load(path))
+            return RubricIndex.from_vectors(rubric, VectorIndex.load(path), embedder)
         except (OSError, ValueError, RuntimeError, KeyError):
             pass  # a damaged cache is rebuilt, not trusted
     built = build_rubric_index(rubric, embedder)

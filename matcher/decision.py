@@ -1,12 +1,13 @@
 """From segment x behavior similarities to evidenced behaviors, strengths and citations.
 
 A sentence's score for a behavior is the mean of its ``item_top_k`` best similarities
-to that behavior's index items (its text and examples). A sentence evidences a behavior when its similarity to the behavior reaches
-``threshold`` and the behavior is among the sentence's ``max_rank`` closest behaviors
+to that behavior's index items (its text and examples). A sentence evidences a behavior
+when that score reaches ``threshold`` and the behavior is among the sentence's
+``max_rank`` closest behaviors
 (a sentence about mentoring should not also count for every behavior it vaguely
 resembles). A behavior is evidenced when at least one sentence evidences it; its score
 is its best sentence's similarity, its strength comes from cut-offs on that score, and
-its citations are its best evidencing sentences.
+its citations are its best evidencing sentences (within ``citation_margin`` of the best).
 
 The numbers are not picked by hand: ``eval.fit`` searches them on the fit split of the
 development set and writes them to ``thresholds.json`` beside this file.
@@ -15,12 +16,30 @@ development set and writes them to ``thresholds.json`` beside this file.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from .result import BehaviorRef, Citation, Match, MatchResult, RubricInfo
+from .segment import Segment
+
+if TYPE_CHECKING:
+    from index.rubric_index import RubricIndex
+
 PARAMS_PATH = Path(__file__).resolve().parent / "thresholds.json"
+
+
+@dataclass
+class Analysis:
+    """A segmented, embedded and scored text: everything the decision needs."""
+
+    segments: list[Segment]
+    vectors: np.ndarray  # (segments, dim) embeddings
+    scores: np.ndarray  # (segments, behaviors) similarity
+    best_item: np.ndarray  # (segments, behaviors) row of the closest index item
 
 
 class DecisionParams(BaseModel):
@@ -29,7 +48,8 @@ class DecisionParams(BaseModel):
     item_top_k: int = Field(1, ge=1, description="A sentence's score for a behavior: mean of its top-k item similarities.")
     moderate: float = Field(description="Scores from here are 'moderate'; below, 'weak'.")
     strong: float = Field(description="Scores from here are 'strong'.")
-    max_citations: int = 3
+    max_citations: int = Field(3, ge=1, description="At most this many citations per behavior.")
+    citation_margin: float = Field(1.0, ge=0, description="Cite only sentences scoring within this margin of the best one.")
     fitted_on: str = ""
     model_id: str = ""
 
@@ -50,3 +70,47 @@ def strength(score: float, params: DecisionParams) -> str:
     if score >= params.strong:
         return "strong"
     return "moderate" if score >= params.moderate else "weak"
+
+
+def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> MatchResult:
+    """The matches, strengths, citations and gaps for one analysed text."""
+    rubric = index.rubric
+    mask = evidence_mask(analysis.scores, params.threshold, params.max_rank)
+    matches: list[Match] = []
+    gaps: list[BehaviorRef] = []
+    for col, behavior_id in enumerate(index.behavior_ids):
+        area, resp, behavior = rubric.locate(behavior_id)
+        ref = dict(behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name)
+        rows = np.flatnonzero(mask[:, col])
+        if rows.size == 0:
+            gaps.append(BehaviorRef(**ref))
+            continue
+        rows = rows[np.argsort(-analysis.scores[rows, col], kind="stable")]
+        best_row = int(rows[0])
+        score = float(analysis.scores[best_row, col])
+        cited = [r for r in rows[: params.max_citations] if analysis.scores[r, col] >= score - params.citation_margin]
+        citations = [
+            Citation(quote=analysis.segments[r].quote, start=analysis.segments[r].start, end=analysis.segments[r].end, score=round(float(analysis.scores[r, col]), 4))
+            for r in cited
+        ]
+        nearest = index.item_text(int(analysis.best_item[best_row, col]))
+        rationale = (
+            f"{len(rows)} sentence{'s' if len(rows) != 1 else ''} read as this behavior; "
+            f"the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
+        )
+        matches.append(Match(**ref, score=round(score, 4), strength=strength(score, params), rationale=rationale, citations=citations))
+    matches.sort(key=lambda m: -m.score)
+    return MatchResult(
+        rubric=RubricInfo(
+            id=rubric.id, title=rubric.title, fingerprint=rubric.fingerprint(),
+            behaviors=len(index.behavior_ids), areas=[a.name for a in rubric.areas],
+        ),
+        model=index.embedder.model_id if index.embedder else "",
+        segments=len(analysis.segments),
+        matches=matches,
+        gaps=gaps,
+    )
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"

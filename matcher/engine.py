@@ -9,37 +9,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from index.embedders import Embedder, load_embedder
+from index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, load_embedder
 from index.rubric_index import RubricIndex, load_or_build_rubric_index
+from index.tuning import can_tune, ensure_tuned_model
+from rubrics.errors import ModelError
 from rubrics.model import Rubric
 from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
-from .decision import DecisionParams, evidence_mask, load_params, strength
+from .decision import Analysis, DecisionParams, decide, load_params
 from .inputs import DEFAULT_MAX_CHARS, check_text
-from .result import BehaviorRef, Citation, Match, MatchResult, RubricInfo
-from .segment import Segment, segment_text
+from .result import MatchResult
+from .segment import segment_text
 
 
-@dataclass
-class Analysis:
-    """Everything the decision needs, kept for evaluation (ranking metrics, fitting)."""
-
-    segments: list[Segment]
-    vectors: np.ndarray  # (segments, dim) embeddings
-    scores: np.ndarray  # (segments, behaviors) similarity
-    best_item: np.ndarray  # (segments, behaviors) row of the closest index item
+ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 
 
 @dataclass
 class Matcher:
-    embedder: Embedder
+    """Matches texts against rubrics.
+
+    By default each rubric with examples gets the base model adapted to it
+    (``index.tuning``, once, cached); pass ``embedder`` to use one fixed embedder for
+    every rubric instead (tests, custom models).
+    """
+
     cache_dir: Path
     params: DecisionParams
+    embedder: Embedder | None = None
+    model_dir: Path | None = None
+    backend: str = "auto"
+    threads: int | None = None
+    adapt: bool = True
     max_chars: int = DEFAULT_MAX_CHARS
+    progress: ProgressFn | None = None
+    _embedders: dict[str, Embedder] = field(default_factory=dict)
     _indexes: dict[str, RubricIndex] = field(default_factory=dict)
 
     @classmethod
@@ -51,22 +59,43 @@ class Matcher:
         params: DecisionParams | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         threads: int | None = None,
+        adapt: bool = True,
+        progress: ProgressFn | None = None,
     ) -> "Matcher":
-        embedder = load_embedder(model_dir, Path(cache_dir), backend=backend, threads=threads)
-        return cls(embedder=embedder, cache_dir=Path(cache_dir), params=params or load_params(), max_chars=max_chars)
+        model_dir = check_model_dir(model_dir)  # a wrong directory fails now, not mid-request
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
+        return cls(
+            cache_dir=Path(cache_dir), params=params or load_params(), model_dir=model_dir, backend=backend,
+            threads=threads, adapt=adapt, max_chars=max_chars, progress=progress,
+        )
+
+    def embedder_for(self, rubric: Rubric) -> Embedder:
+        if self.embedder is not None:
+            return self.embedder
+        base_dir = check_model_dir(self.model_dir)
+        model_dir, model_id = base_dir, base_model_id(base_dir)
+        if self.adapt and can_tune(rubric):
+            report = (lambda done, total: self.progress(f"adapting the model to {rubric.id}", done, total)) if self.progress else None
+            model_dir = ensure_tuned_model(base_dir, rubric, self.cache_dir, self.threads, report)
+            model_id = f"{model_id}+tuned:{rubric.id}"
+        key = str(model_dir)
+        if key not in self._embedders:
+            self._embedders[key] = load_embedder(model_dir, self.cache_dir, self.backend, self.threads, model_id)
+        return self._embedders[key]
 
     def rubric_index(self, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> RubricIndex:
         rubric = load_rubric(rubric) if isinstance(rubric, str) else rubric
         key = f"{rubric.id}:{rubric.fingerprint()}"
         if key not in self._indexes:
-            self._indexes[key] = load_or_build_rubric_index(rubric, self.embedder, self.cache_dir)
+            self._indexes[key] = load_or_build_rubric_index(rubric, self.embedder_for(rubric), self.cache_dir)
         return self._indexes[key]
 
     def analyze_many(self, texts: Sequence[str], index: RubricIndex) -> list[Analysis]:
         """Segment and score several texts, embedding all their segments in one pass."""
         all_segments = [segment_text(text) for text in texts]
         flat = [s.clean for segments in all_segments for s in segments]
-        vectors = self.embedder.encode(flat)
+        vectors = index.embedder.encode(flat)
         scores, best = index.behavior_scores(vectors, self.params.item_top_k)
         out, offset = [], 0
         for segments in all_segments:
@@ -77,42 +106,7 @@ class Matcher:
         return out
 
     def decide(self, analysis: Analysis, index: RubricIndex) -> MatchResult:
-        params = self.params
-        rubric = index.rubric
-        mask = evidence_mask(analysis.scores, params.threshold, params.max_rank)
-        matches: list[Match] = []
-        gaps: list[BehaviorRef] = []
-        for col, behavior_id in enumerate(index.behavior_ids):
-            area, resp, behavior = rubric.locate(behavior_id)
-            ref = dict(behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name)
-            rows = np.flatnonzero(mask[:, col])
-            if rows.size == 0:
-                gaps.append(BehaviorRef(**ref))
-                continue
-            rows = rows[np.argsort(-analysis.scores[rows, col], kind="stable")]
-            best_row = int(rows[0])
-            score = float(analysis.scores[best_row, col])
-            citations = [
-                Citation(quote=analysis.segments[r].quote, start=analysis.segments[r].start, end=analysis.segments[r].end, score=round(float(analysis.scores[r, col]), 4))
-                for r in rows[: params.max_citations]
-            ]
-            nearest = index.item_text(int(analysis.best_item[best_row, col]))
-            rationale = (
-                f"{len(rows)} sentence{'s' if len(rows) != 1 else ''} read as this behavior; "
-                f"the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
-            )
-            matches.append(Match(**ref, score=round(score, 4), strength=strength(score, params), rationale=rationale, citations=citations))
-        matches.sort(key=lambda m: -m.score)
-        return MatchResult(
-            rubric=RubricInfo(
-                id=rubric.id, title=rubric.title, fingerprint=rubric.fingerprint(),
-                behaviors=len(index.behavior_ids), areas=[a.name for a in rubric.areas],
-            ),
-            model=self.embedder.model_id,
-            segments=len(analysis.segments),
-            matches=matches,
-            gaps=gaps,
-        )
+        return decide(analysis, index, self.params)
 
     def match_many(self, texts: Sequence[str], rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> list[MatchResult]:
         for i, text in enumerate(texts):
@@ -122,7 +116,3 @@ class Matcher:
 
     def match(self, text: str, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> MatchResult:
         return self.match_many([text], rubric)[0]
-
-
-def _shorten(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import cached_property
 from typing import Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -84,12 +85,17 @@ class Rubric(_Strict):
         return [b for _, _, b in self.walk() if b.kind == "behavior"]
 
     def locate(self, behavior_id: str) -> tuple[Area, Responsibility, Behavior]:
-        for area, resp, behavior in self.walk():
-            if behavior.id == behavior_id:
-                return area, resp, behavior
-        raise KeyError(behavior_id)
+        return self._by_id[behavior_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, tuple[Area, Responsibility, Behavior]]:
+        return {behavior.id: (area, resp, behavior) for area, resp, behavior in self.walk()}
 
     def fingerprint(self) -> str:
         """Content hash: any change to ids, texts or examples changes it."""
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

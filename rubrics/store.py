@@ -17,7 +17,8 @@ from .model import Rubric
 
 BUNDLED_DIR = Path(__file__).resolve().parent
 DEFAULT_RUBRIC_ID = "ic6-principal-reliability-engineer"
-MAX_RUBRIC_BYTES = 2_000_000
+MAX_RUBRIC_BYTES = 5_000_000  # a 13,896-label taxonomy is ~0.9 MB
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster, and as safe
 
 
 def _describe(error: ValidationError) -> str:
@@ -34,7 +35,7 @@ def load_rubric_file(path: Path) -> Rubric:
     if path.stat().st_size > MAX_RUBRIC_BYTES:
         raise RubricError(f"{path}: rubric file is larger than {MAX_RUBRIC_BYTES} bytes")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RubricError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict):
@@ -47,7 +48,7 @@ def load_rubric_file(path: Path) -> Rubric:
 
 def dump_rubric(rubric: Rubric) -> str:
     data = rubric.model_dump(mode="json", exclude_defaults=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True, width=100)
 
 
 def save_rubric(rubric: Rubric, path: Path) -> None:

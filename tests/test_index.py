@@ -94,3 +94,22 @@ def test_behavior_scores_take_the_best_row_per_behavior(fake_embedder):
     assert scores[0, col] == np.float32(scores[0].max())
     np.testing.assert_allclose(scores[0, col], 1.0, rtol=1e-6)
     assert index.item_text(int(best[0, col])) == example
+
+
+def test_the_13896_label_esco_taxonomy_fits_in_an_index(tmp_path, fake_embedder):
+    from rubrics.plain_list import import_list_file
+    from tests.conftest import SHARED
+
+    labels = SHARED / "datasets" / "esco-skill-extraction" / "skills_en_label.txt"
+    if not labels.is_file():
+        import pytest
+
+        pytest.skip(f"the ESCO labels are not available at {labels} (../shared/ is absent)")
+    rubric = import_list_file(labels, "esco-skills", "ESCO skills", "Skills")
+    assert len(rubric.behaviors) == 13_896
+    index = load_or_build_rubric_index(rubric, fake_embedder, tmp_path)
+    sidecar = read_sidecar(index_path(tmp_path, rubric))
+    assert sidecar["count"] == 13_896 and sidecar["index_type"] == "flat-ip"
+    query = fake_embedder.encode([rubric.behaviors[41].text])
+    scores, best = index.behavior_scores(query)
+    assert int(scores[0].argmax()) == 41  # found among all 13,896 through the top-rows path

@@ -21,12 +21,23 @@ SENTENCES = [
 
 
 def test_onnx_backend_reproduces_sentence_transformers(real_matcher):
-    reference = SentenceTransformerEmbedder(default_model_dir())
+    embedder = real_matcher.rubric_index().embedder  # the model adapted to the IC6 rubric
+    reference = SentenceTransformerEmbedder(embedder.model_dir)
     expected = reference.encode(SENTENCES)
-    got = real_matcher.embedder.encode(SENTENCES)
+    got = embedder.encode(SENTENCES)
     assert got.shape == expected.shape == (4, 384)
     np.testing.assert_allclose(got, expected, atol=1e-4)
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-5)
+
+
+def test_the_rubric_adapted_model_is_a_different_model(real_matcher):
+    embedder = real_matcher.rubric_index().embedder
+    assert embedder.model_id == "sentence-transformers/all-MiniLM-L6-v2+tuned:ic6-principal-reliability-engineer"
+    assert embedder.model_dir != default_model_dir()
+    base = SentenceTransformerEmbedder(default_model_dir())
+    assert embedder.fingerprint != base.fingerprint
+    # Same architecture, moved weights: the vectors differ, and it is still a unit-norm space.
+    assert np.abs(embedder.encode(SENTENCES[:1]) - base.encode(SENTENCES[:1])).max() > 1e-3
 
 
 def test_the_bundled_example_is_tagged_with_verbatim_citations(real_matcher):
