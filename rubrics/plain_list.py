@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import RubricError
 from .model import Area, Behavior, Responsibility, Rubric, slugify
+from .source import read_source
 
 MAX_LIST_BYTES = 20_000_000
 
@@ -28,12 +29,5 @@ def parse_list(raw: str, rubric_id: str, title: str, section: str = "Behaviors",
 
 def import_list_file(path: Path, rubric_id: str | None = None, title: str | None = None, section: str = "Behaviors") -> Rubric:
     path = Path(path)
-    if not path.is_file():
-        raise RubricError(f"file not found: {path}")
-    if path.stat().st_size > MAX_LIST_BYTES:
-        raise RubricError(f"{path}: larger than {MAX_LIST_BYTES} bytes")
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RubricError(f"{path}: not UTF-8 text") from exc
+    raw = read_source(path, MAX_LIST_BYTES)
     return parse_list(raw, rubric_id or slugify(path.stem), title or path.stem, section, path.name)

@@ -12,8 +12,13 @@ bullet cell. The title is repeated as a footer.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from .errors import RubricError
 from .model import Area, Behavior, Responsibility, Rubric, slugify
+from .source import read_source
+
+MAX_SEED_BYTES = 2_000_000
 
 _NOTE = re.compile(r"^the expectations for .+ do not go up beyond", re.IGNORECASE)
 _COLUMN_HEADERS = {"responsibility", "key behaviors"}
@@ -102,17 +107,10 @@ def parse_seed(raw: str, rubric_id: str, source: str = "") -> Rubric:
     return Rubric(id=rubric_id, title=title, role=role, level=level, summary=summary, source=source, areas=tuple(areas))
 
 
-def import_seed_file(path, rubric_id: str | None = None) -> Rubric:
+def import_seed_file(path: Path, rubric_id: str | None = None) -> Rubric:
     """The seed ladder at ``path`` as a Rubric (id from the title when not given)."""
-    from pathlib import Path
-
-    from .errors import RubricError
-
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(f"cannot read {path}: {exc}") from exc
+    raw = read_source(path, MAX_SEED_BYTES)
     first = raw.strip().splitlines()[0] if raw.strip() else ""
     try:
         return parse_seed(raw, rubric_id or slugify(first), source=path.name)

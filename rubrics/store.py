@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from .errors import RubricError
 from .model import Rubric
+from .source import read_source
 
 BUNDLED_DIR = Path(__file__).resolve().parent
 DEFAULT_RUBRIC_ID = "ic6-principal-reliability-engineer"
@@ -30,13 +31,10 @@ def _describe(error: ValidationError) -> str:
 
 def load_rubric_file(path: Path) -> Rubric:
     path = Path(path)
-    if not path.is_file():
-        raise RubricError(f"rubric file not found: {path}")
-    if path.stat().st_size > MAX_RUBRIC_BYTES:
-        raise RubricError(f"{path}: rubric file is larger than {MAX_RUBRIC_BYTES} bytes")
+    raw = read_source(path, MAX_RUBRIC_BYTES)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = yaml.load(raw, Loader=_SAFE_LOADER)
+    except yaml.YAMLError as exc:
         raise RubricError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict):
         raise RubricError(f"{path}: expected a mapping at the top level")
