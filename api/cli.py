@@ -79,10 +79,22 @@ def _progress_bars():
     return report
 
 
-def _matcher(settings):
+def _judge(settings, mode: str, names: tuple[str, ...] = ()):
+    from .settings import judge_config
+
+    config = judge_config(settings, mode, names)
+    if config is None:
+        return None
+    return config.build(settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None)
+
+
+def _matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] = ()):
     from matcher.engine import Matcher
 
+    judge = _judge(settings, judge_mode, names)
     return Matcher.load(
+        judge=judge,
+        llm_concurrency=settings.llm_concurrency,
         cache_dir=settings.cache_dir,
         model_dir=settings.model_dir,
         backend=settings.backend,
@@ -110,14 +122,19 @@ def tag(
     rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r", help="Rubric id or path to a rubric YAML."),
     fmt: TagFormat = typer.Option(TagFormat.table, "--format", "-f", help="Output format."),
     example: bool = typer.Option(False, "--example", help="Tag the bundled example self-review."),
+    judge: str = typer.Option("auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
+    name: list[str] = typer.Option([], "--redact-name", help="A name to redact before text goes to the LLM (repeatable)."),
 ):
     """Tag a self-review, brag doc or promo doc with the behaviors it evidences."""
     from rubrics.store import load_rubric
 
     settings = _settings()
     text = _read_input(str(EXAMPLE) if example else source, settings.max_chars)
-    loaded = load_rubric(rubric)  # fail on a bad rubric before spending time on the model
-    result = _matcher(settings).match(text, loaded)
+    loaded = load_rubric(rubric)  # fail on a bad rubric or judge setting before spending time on the model
+    matcher = _matcher(settings, judge, tuple(name))
+    result = matcher.match(text, loaded)
+    if result.judge.status == "fallback":
+        typer.echo(f"Warning: LLM judge failed ({result.judge.reason}); showing the offline result.", err=True)
     from .render import render_markdown, render_table
 
     if fmt is TagFormat.json:
@@ -237,6 +254,7 @@ def eval_run(
     split: str = typer.Option("test", "--split", help="all, fit or test (the thresholds are fitted on 'fit')."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the full JSON record here."),
+    judge: str = typer.Option("offline", "--judge", "-j", help="offline, llm, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
 ):
     """Score the matcher on a dataset: precision, recall, F1 (micro, macro, per area), citations."""
     from eval.dataset import load_dataset
@@ -244,7 +262,7 @@ def eval_run(
 
     if split not in {"all", "fit", "test"}:
         raise EvidenceError(f"--split must be all, fit or test, not {split!r}")
-    matcher = _matcher(_settings())
+    matcher = _matcher(_settings(), judge)
     index = matcher.rubric_index(rubric)
     samples = load_dataset(dataset, index.rubric, split)  # type: ignore[arg-type]
     record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty())  # type: ignore[arg-type]

@@ -1,6 +1,9 @@
-"""Settings read from the environment (``EVIDENCE_*``) and an optional ``.env`` file.
+"""Settings read from the environment (``EVIDENCE_*``, and ``OPENAI_*`` as the SDK names
+them) and an optional ``.env`` file.
 
-Only the edges (CLI, HTTP app) read these; they pass plain arguments inward.
+Only the edges (CLI, HTTP app) read these; they pass plain arguments inward. The
+``openai`` SDK would read ``OPENAI_API_KEY`` itself; reading it here instead keeps that
+decision at the edge, where ``--judge`` decides whether any text leaves the machine.
 """
 
 from __future__ import annotations
@@ -8,7 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from rubrics.errors import EvidenceError
 
 
 def _default_cache_dir() -> Path:
@@ -26,3 +33,42 @@ class Settings(BaseSettings):
     max_chars: int = 100_000
     threads: int | None = None
     debug: bool = False
+
+    # The LLM judge: used only when asked for (--judge llm, or EVIDENCE_LLM_MODEL set with --judge auto).
+    llm_model: str | None = None
+    openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "EVIDENCE_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EVIDENCE_OPENAI_BASE_URL"))
+    llm_timeout: float = 60.0
+    llm_max_retries: int = 2
+    llm_concurrency: int = 4
+    llm_cache: bool = True
+    redact: bool = True
+    redact_names: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
+
+    @field_validator("redact_names", mode="before")
+    @classmethod
+    def _split_names(cls, value):
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+
+
+def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
+    """The judge configuration for ``mode`` (llm | offline | auto), or None for offline.
+
+    A stray OPENAI_API_KEY alone never sends text anywhere: the LLM is used only for
+    ``--judge llm`` or when EVIDENCE_LLM_MODEL is set and the mode is ``auto``.
+    """
+    from matcher.judge import JudgeConfig
+
+    if mode not in {"llm", "offline", "auto"}:
+        raise EvidenceError(f"--judge must be llm, offline or auto, not {mode!r}")
+    if mode == "offline" or (mode == "auto" and not settings.llm_model):
+        return None
+    if not settings.llm_model:
+        raise EvidenceError("--judge llm needs the model name in EVIDENCE_LLM_MODEL (and OPENAI_API_KEY or OPENAI_BASE_URL)")
+    if not settings.openai_api_key and not settings.openai_base_url:
+        raise EvidenceError("the LLM judge needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server")
+    return JudgeConfig(
+        model=settings.llm_model, api_key=settings.openai_api_key, base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, redact=settings.redact,
+        names=tuple(settings.redact_names) + tuple(names),
+    )

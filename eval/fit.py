@@ -71,8 +71,31 @@ def fit_params(samples: list[Sample], analyses: list[Analysis], index: RubricInd
         fitted_on=fitted_on,
         model_id=model_id,
     )
-    params, citation_stats = fit_citations(samples, rescored(analyses, index, item_top_k), index, params)
+    scored = rescored(analyses, index, item_top_k)
+    params, citation_stats = fit_citations(samples, scored, index, params)
+    params = params.model_copy(update=fit_judge_gate(samples, scored, index))
     return params, {"fit_micro_precision": p, "fit_micro_recall": r, "fit_micro_f1": f, **citation_stats, "fit_samples": len(samples)}
+
+
+def fit_judge_gate(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, keep: float = 0.9) -> dict:
+    """Which sentences the LLM judge may cite for a behavior: those the retriever finds at
+    least as plausible as ``keep`` of the gold evidence sentences of the fit split."""
+    scores, ranks = [], []
+    for sample, analysis in zip(samples, analyses):
+        if analysis.scores.size == 0:
+            continue
+        rank = np.argsort(np.argsort(-analysis.scores, axis=1, kind="stable"), axis=1, kind="stable")
+        for behavior_id in sample.gold:
+            col = index.behavior_ids.index(behavior_id)
+            spans = sample.spans(behavior_id)
+            rows = [i for i, seg in enumerate(analysis.segments) if any(seg.start < e and s < seg.end for s, e in spans)]
+            if rows:
+                best = max(rows, key=lambda r: analysis.scores[r, col])
+                scores.append(float(analysis.scores[best, col]))
+                ranks.append(int(rank[best, col]) + 1)
+    if not scores:
+        return {}
+    return {"judge_floor": round(float(np.quantile(scores, 1 - keep)), 4), "judge_max_rank": int(np.ceil(np.quantile(ranks, keep)))}
 
 
 def fit_citations(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, params: DecisionParams) -> tuple[DecisionParams, dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from concurrent.futures import ThreadPoolExecutor
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 from index.rubric_index import RubricIndex
 from matcher.decision import Analysis
 from matcher.engine import Matcher
+from matcher.result import MatchResult, Usage
 
 from .dataset import Sample, Split, file_sha256
 from .metrics import CitationScores, SetScores, ranking_metrics, sample_counts
@@ -40,6 +42,8 @@ class EvalRecord(BaseModel):
     rubric_fingerprint: str
     model: str
     judge: str = "offline"
+    judge_fallbacks: int = 0
+    usage: Usage = Usage()
     thresholds: dict
     git_commit: str
     python: str
@@ -78,6 +82,20 @@ def document_ranking(analysis: Analysis, behavior_ids: list[str], top: int = 10)
     return [behavior_ids[i] for i in (-best).argsort(kind="stable")[:top]]
 
 
+def judged_results(matcher: Matcher, samples: list[Sample], analyses: list[Analysis], index: RubricIndex) -> list[MatchResult]:
+    """The offline decision, or the LLM judge's on top of it when the matcher has one."""
+    offline = [matcher.decide(analysis, index) for analysis in analyses]
+    if matcher.judge is None:
+        return offline
+    judge = matcher.judge
+
+    def one(i: int) -> MatchResult:
+        return judge.judge(samples[i].text, analyses[i], index, matcher.params, offline[i])
+
+    with ThreadPoolExecutor(max_workers=max(1, matcher.llm_concurrency)) as pool:
+        return list(pool.map(one, range(len(samples))))
+
+
 def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, dataset: Path, split: Split = "all", progress: bool = False) -> EvalRecord:
     started = time.perf_counter()
     analyses = analyze_samples(matcher, samples, index, progress)
@@ -85,8 +103,12 @@ def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, datase
     area_of = {b.id: area.name for area, _, b in rubric.walk()}
     sets, cites = SetScores(), CitationScores()
     results, ranked, golds = [], [], []
-    for sample, analysis in zip(samples, analyses):
-        result = matcher.decide(analysis, index)
+    decided = judged_results(matcher, samples, analyses, index)
+    usage = Usage()
+    for sample, analysis, result in zip(samples, analyses, decided):
+        if result.usage:
+            for key, value in result.usage.model_dump().items():
+                setattr(usage, key, getattr(usage, key) + value)
         predicted = {m.behavior_id for m in result.matches}
         gold, partial = sample.gold, set(sample.partial)
         counts = sample_counts(predicted, gold, partial)
@@ -121,6 +143,9 @@ def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, datase
         rubric_id=rubric.id,
         rubric_fingerprint=rubric.fingerprint(),
         model=index.embedder.model_id,
+        judge=f"llm:{matcher.judge.model.model_id}" if matcher.judge else "offline",
+        judge_fallbacks=sum(r.judge.status == "fallback" for r in decided),
+        usage=usage,
         thresholds=matcher.params.model_dump(),
         git_commit=git_commit(),
         python=platform.python_version(),

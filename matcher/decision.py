@@ -48,6 +48,8 @@ class DecisionParams(BaseModel):
     item_top_k: int = Field(1, ge=1, description="A sentence's score for a behavior: mean of its top-k item similarities.")
     moderate: float = Field(description="Scores from here are 'moderate'; below, 'weak'.")
     strong: float = Field(description="Scores from here are 'strong'.")
+    judge_floor: float = Field(0.0, description="LLM judge: a citation's sentence must score at least this for the behavior.")
+    judge_max_rank: int = Field(10, ge=1, description="LLM judge: ...and the behavior must be among that sentence's closest this many.")
     max_citations: int = Field(3, ge=1, description="At most this many citations per behavior.")
     citation_margin: float = Field(1.0, ge=0, description="Cite only sentences scoring within this margin of the best one.")
     fitted_on: str = ""

@@ -7,9 +7,10 @@ variables (the edges turn settings into arguments).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -21,10 +22,14 @@ from rubrics.model import Rubric
 from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
 from .decision import Analysis, DecisionParams, decide, load_params
+from .injection import looks_like_instruction
 from .inputs import DEFAULT_MAX_CHARS, check_text
 from .result import MatchResult
 from .segment import segment_text
 
+
+if TYPE_CHECKING:
+    from .judge import Judge
 
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -47,6 +52,8 @@ class Matcher:
     adapt: bool = True
     max_chars: int = DEFAULT_MAX_CHARS
     progress: ProgressFn | None = None
+    judge: "Judge | None" = None  # the LLM judge, only when the user configured one
+    llm_concurrency: int = 4
     _embedders: dict[str, Embedder] = field(default_factory=dict)
     _indexes: dict[str, RubricIndex] = field(default_factory=dict)
 
@@ -61,13 +68,16 @@ class Matcher:
         threads: int | None = None,
         adapt: bool = True,
         progress: ProgressFn | None = None,
+        judge: "Judge | None" = None,
+        llm_concurrency: int = 4,
     ) -> "Matcher":
         model_dir = check_model_dir(model_dir)  # a wrong directory fails now, not mid-request
         if backend not in BACKENDS:
             raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
         return cls(
             cache_dir=Path(cache_dir), params=params or load_params(), model_dir=model_dir, backend=backend,
-            threads=threads, adapt=adapt, max_chars=max_chars, progress=progress,
+            threads=threads, adapt=adapt, max_chars=max_chars, progress=progress, judge=judge,
+            llm_concurrency=llm_concurrency,
         )
 
     def embedder_for(self, rubric: Rubric) -> Embedder:
@@ -97,6 +107,8 @@ class Matcher:
         flat = [s.clean for segments in all_segments for s in segments]
         vectors = index.embedder.encode(flat)
         scores, best = index.behavior_scores(vectors, self.params.item_top_k)
+        steering = [i for i, text in enumerate(flat) if looks_like_instruction(text)]
+        scores[steering] = -1.0  # text addressed to a model evidences nothing
         out, offset = [], 0
         for segments in all_segments:
             n = len(segments)
@@ -108,11 +120,25 @@ class Matcher:
     def decide(self, analysis: Analysis, index: RubricIndex) -> MatchResult:
         return decide(analysis, index, self.params)
 
-    def match_many(self, texts: Sequence[str], rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> list[MatchResult]:
+    def match_many(self, texts: Sequence[str], rubric: Rubric | str = DEFAULT_RUBRIC_ID, use_judge: bool = True) -> list[MatchResult]:
+        """Match several texts; with a judge configured (and ``use_judge``), the LLM decides
+        on the offline candidates, up to ``llm_concurrency`` documents at a time."""
         for i, text in enumerate(texts):
             check_text(text, self.max_chars, f"document {i + 1}" if len(texts) > 1 else "text")
         index = self.rubric_index(rubric)
-        return [self.decide(analysis, index) for analysis in self.analyze_many(texts, index)]
+        analyses = self.analyze_many(texts, index)
+        offline = [self.decide(analysis, index) for analysis in analyses]
+        if self.judge is None or not use_judge:
+            return offline
+        judge = self.judge
 
-    def match(self, text: str, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> MatchResult:
-        return self.match_many([text], rubric)[0]
+        def judged(i: int) -> MatchResult:
+            return judge.judge(texts[i], analyses[i], index, self.params, offline[i])
+
+        if len(texts) == 1:
+            return [judged(0)]
+        with ThreadPoolExecutor(max_workers=max(1, self.llm_concurrency)) as pool:
+            return list(pool.map(judged, range(len(texts))))
+
+    def match(self, text: str, rubric: Rubric | str = DEFAULT_RUBRIC_ID, use_judge: bool = True) -> MatchResult:
+        return self.match_many([text], rubric, use_judge)[0]

@@ -40,6 +40,20 @@ class JudgeInfo(BaseModel):
     reason: str = ""
 
 
+class Usage(BaseModel):
+    """What the LLM judge cost and how far its quotes could be trusted."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_hits: int = 0
+    quotes_returned: int = 0
+    quotes_located: int = Field(0, description="Quotes found in the submitted text.")
+    quotes_dropped: int = Field(0, description="Quotes not found in the text: never shown.")
+    quotes_unsupported: int = Field(0, description="Found, but not in a sentence that can evidence that behavior.")
+    behaviors_rejected: int = Field(0, description="Verdicts on behaviors that were not candidates.")
+
+
 class RubricInfo(BaseModel):
     id: str
     title: str
@@ -56,3 +70,4 @@ class MatchResult(BaseModel):
     segments: int = Field(description="Sentences and clauses the text was split into.")
     matches: list[Match] = Field(description="Evidenced behaviors, strongest first.")
     gaps: list[BehaviorRef] = Field(description="Behaviors with no evidence, in rubric order.")
+    usage: Usage | None = Field(None, description="LLM judge usage (absent for the offline judge).")

@@ -112,3 +112,32 @@ def test_index_build_and_info(cache_dir):
     info = json.loads(run("index", "info", cache_dir=cache_dir).stdout)
     assert info["index_type"] == "flat-ip" and info["dimension"] == 384 and info["current"] is True
     assert info["model_id"] == "sentence-transformers/all-MiniLM-L6-v2+tuned:ic6-principal-reliability-engineer"
+
+
+def test_judge_llm_without_a_model_is_a_clear_error(tmp_path):
+    proc = run("tag", "-", "--judge", "llm", stdin=b"I mentored two engineers this year.", cache_dir=tmp_path)
+    assert_one_line_error(proc, "EVIDENCE_LLM_MODEL")
+
+
+@pytest.mark.slow
+def test_no_text_leaves_the_machine_unless_the_user_asked(cache_dir):
+    """A stray OPENAI_API_KEY (even with a base URL) sends nothing; --judge offline sends nothing."""
+    from tests.llm_server import ScriptedServer, completion
+
+    text = b"- I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.\n"
+    answer = json.dumps({"behaviors": [{"behavior_id": "hiring.1", "verdict": "strong", "rationale": "Ran debriefs.", "quotes": ["I sat on the hiring committee for senior SRE candidates"]}]})
+    with ScriptedServer(lambda body: (200, completion(answer), 0.0)) as server:
+        stray = {"OPENAI_API_KEY": "sk-stray", "OPENAI_BASE_URL": server.base_url}
+        proc = run("tag", "-", "--format", "json", stdin=text, env_extra=stray, cache_dir=cache_dir)
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert json.loads(proc.stdout)["judge"]["mode"] == "offline"
+        forced = run("tag", "-", "--judge", "offline", "--format", "json", stdin=text, env_extra={**stray, "EVIDENCE_LLM_MODEL": "m"}, cache_dir=cache_dir)
+        assert json.loads(forced.stdout)["judge"]["mode"] == "offline"
+        assert server.requests == []
+        asked = run("tag", "-", "--format", "json", stdin=text, env_extra={**stray, "EVIDENCE_LLM_MODEL": "m"}, cache_dir=cache_dir)
+        assert asked.returncode == 0, asked.stderr.decode()
+        result = json.loads(asked.stdout)
+        assert len(server.requests) == 1 and server.requests[0]["model"] == "m"
+        assert result["judge"] == {"mode": "llm", "status": "ok", "reason": ""}
+        assert [m["behavior_id"] for m in result["matches"]] == ["hiring.1"]
+        assert result["usage"]["calls"] == 1
