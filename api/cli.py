@@ -146,6 +146,20 @@ def tag(
 
 
 @app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+):
+    """Serve the HTTP API and the web page (model loads once, in the background)."""
+    import uvicorn
+
+    from .app import create_app
+
+    typer.echo(f"evidence-matcher on http://{host}:{port}/  (API docs at /docs; ready when /readyz says so)", err=True)
+    uvicorn.run(create_app(_settings()), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def schema():
     """Print the JSON Schema of the output of `tag --format json` (and of the HTTP API)."""
     import json

@@ -14,9 +14,20 @@ def _by_area(result: MatchResult):
     return groupby(ordered, key=lambda m: m.area)
 
 
+def _judge_line(result: MatchResult) -> str:
+    judge = result.judge
+    line = f"{judge.mode} judge, model {result.model}"
+    if judge.status != "ok":
+        line += f"; LLM judge {judge.status}: {judge.reason}"
+    if result.usage:
+        u = result.usage
+        line += f"; {u.calls} LLM calls, {u.cache_hits} cached, {u.input_tokens}+{u.output_tokens} tokens, {u.quotes_located}/{u.quotes_returned} quotes located"
+    return line
+
+
 def render_markdown(result: MatchResult) -> str:
     lines = [f"# Evidence for {result.rubric.title}", ""]
-    lines.append(f"{len(result.matches)} of {result.rubric.behaviors} behaviors evidenced ({result.judge.mode} judge, model {result.model}).")
+    lines.append(f"{len(result.matches)} of {result.rubric.behaviors} behaviors evidenced ({_judge_line(result)}).")
     for area, matches in _by_area(result):
         lines += ["", f"## {area}", ""]
         for m in matches:
@@ -45,5 +56,6 @@ def render_table(result: MatchResult) -> None:
             quotes = "\n".join(f"\u201c{c.quote}\u201d [{c.start}:{c.end}]" for c in m.citations)
             table.add_row(area, f"[bold]{m.behavior_id}[/] {m.text}", f"[{colors[m.strength]}]{m.strength}[/] {m.score:.2f}", quotes)
     console.print(table)
+    console.print(f"[dim]{_judge_line(result)}[/]")
     if result.gaps:
         console.print(f"[bold]Gaps[/] ({len(result.gaps)}): " + ", ".join(g.behavior_id for g in result.gaps))

@@ -43,9 +43,15 @@ class Settings(BaseSettings):
     llm_concurrency: int = 4
     llm_cache: bool = True
     redact: bool = True
+
+    # The HTTP API.
+    api_token: str | None = None  # when set, every /v1 endpoint needs "Authorization: Bearer <token>"
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated; CORS is off when empty
+    max_body_bytes: int = 1_000_000
+    batch_ttl_seconds: float = 3600
     redact_names: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
 
-    @field_validator("redact_names", mode="before")
+    @field_validator("redact_names", "cors_origins", mode="before")
     @classmethod
     def _split_names(cls, value):
         return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value

@@ -1,0 +1,70 @@
+"""POST /v1/batch and GET /v1/batch/{id}: many documents without holding a connection open."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+
+from matcher.inputs import check_text
+from matcher.result import MatchResult
+from rubrics.errors import InputError
+from rubrics.store import DEFAULT_RUBRIC_ID
+
+from ..state import AppState, get_ready_state
+from .match import JudgeMode, check_rubric, use_judge
+
+router = APIRouter(prefix="/v1/batch", tags=["batch"])
+MAX_DOCUMENTS = 500
+
+
+class BatchDocument(BaseModel):
+    id: str | None = Field(None, description="Your id for the document (default: its position).")
+    text: str = Field(min_length=1)
+
+
+class BatchRequest(BaseModel):
+    documents: list[BatchDocument] = Field(min_length=1, max_length=MAX_DOCUMENTS)
+    rubric: str = DEFAULT_RUBRIC_ID
+    judge: JudgeMode = "auto"
+
+
+class BatchAccepted(BaseModel):
+    job_id: str
+    status_url: str
+    total: int
+
+
+class BatchStatus(BaseModel):
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    done: int
+    total: int
+    results: dict[str, MatchResult] = Field(description="Finished documents by id.")
+    errors: dict[str, str]
+
+
+@router.post("", response_model=BatchAccepted, status_code=202, summary="Start scoring many documents")
+def start_batch(body: BatchRequest, state: AppState = Depends(get_ready_state)) -> BatchAccepted:
+    check_rubric(body.rubric)
+    judged = use_judge(state, body.judge)
+    ids = [doc.id or str(i) for i, doc in enumerate(body.documents)]
+    if len(set(ids)) != len(ids):
+        raise HTTPException(422, "document ids must be unique")
+    for doc_id, doc in zip(ids, body.documents):
+        try:
+            check_text(doc.text, state.settings.max_chars, f"document {doc_id!r}")
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from exc
+    job = state.jobs.submit([d.text for d in body.documents], ids, body.rubric, judged)
+    return BatchAccepted(job_id=job.id, status_url=f"/v1/batch/{job.id}", total=len(ids))
+
+
+@router.get("/{job_id}", response_model=BatchStatus, summary="Progress and results of a batch")
+def batch_status(job_id: str, state: AppState = Depends(get_ready_state)) -> BatchStatus:
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no batch job {job_id!r} (unknown or expired)")
+    results = {doc_id: r for doc_id, r in zip(job.doc_ids, job.results) if r is not None}
+    return BatchStatus(job_id=job.id, status=job.status, done=job.done, total=len(job.doc_ids), results=results, errors=dict(job.errors))
