@@ -1,0 +1,76 @@
+"""End to end in real headless Chromium: paste, match, click a behavior, see its citation highlighted."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+SAMPLE = """## 2026 highlights
+- I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.
+- After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push.
+- Lunch on Fridays was great.
+"""
+
+
+@pytest.fixture(scope="module")
+def server(real_matcher, cache_dir):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    real_matcher.rubric_index()  # the model and index are cached before the server starts
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "OPENAI_"))}
+    env["EVIDENCE_CACHE_DIR"] = str(cache_dir)
+    proc = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 300
+        while True:
+            try:
+                if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or proc.poll() is not None:
+                pytest.fail("the server did not become ready")
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("width, height, name", [(1280, 900, "laptop"), (390, 844, "phone")])
+def test_paste_match_click_and_see_the_citation_highlighted(server, width, height, name):
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(server + "/")
+        page.wait_for_selector("#rubric option", state="attached")
+        page.fill("#text", SAMPLE)
+        page.click("#go")
+        page.wait_for_selector(".behavior", timeout=60_000)
+        button = page.locator('.behavior[data-behavior="hiring.1"]')
+        button.click()
+        marks = page.locator("#doc mark")
+        assert marks.count() >= 1
+        assert marks.first.inner_text() == "I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops."
+        assert "Gaps" in page.inner_text("#gaps-title")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"match-{name}.png"), full_page=True)
+        browser.close()
