@@ -145,6 +145,27 @@ def tag(
         render_table(result)
 
 
+@app.command("load-bench")
+def load_bench(
+    clients: int = typer.Option(16, "--clients", min=1, max=256),
+    seconds: float = typer.Option(20.0, "--seconds", min=1, max=600),
+):
+    """HTTP load benchmark on loopback: throughput, p50/p99, errors, memory, vs bare model.encode."""
+    import json
+
+    from eval.loadbench import run_load
+
+    settings = _settings()
+    matcher = _matcher(settings)
+    index = matcher.rubric_index()  # model and index cached before the server starts
+    source = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "ic6-dev.jsonl"
+    texts = [json.loads(line)["text"] for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [" ".join(t.split(" ")[:300]) for t in texts if len(t.split()) >= 250] or [EXAMPLE.read_text(encoding="utf-8")]
+    results = run_load(texts, clients, seconds, settings.cache_dir, index.embedder.model_dir)
+    for key, value in results.items():
+        typer.echo(f"{key:<32} {value:,.2f}" if isinstance(value, float) else f"{key:<32} {value}")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),

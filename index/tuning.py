@@ -79,7 +79,12 @@ def tune_model(
     """Fine-tune ``base_dir`` on ``rubric`` into ``out_dir`` (atomically); returns ``out_dir``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from sentence_transformers.sentence_transformer import losses  # sentence-transformers >= 6
+    except ImportError:
+        from sentence_transformers import losses
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()

@@ -1,0 +1,129 @@
+"""HTTP load benchmark: N concurrent clients on loopback against a real `evidence serve`.
+
+Reports throughput, latency percentiles, errors and the server's memory, beside the
+bare ``SentenceTransformer.encode`` throughput of the same texts' sentences measured in
+the same run (same weights, same machine), as a ratio. Bounded in time and count, and
+only ever talks to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from matcher.segment import segment_text
+
+MAX_REQUESTS = 100_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, model_dir: Path) -> dict:
+    import httpx
+
+    from index.embedders import SentenceTransformerEmbedder
+
+    sentences = [[s.clean for s in segment_text(t)] for t in texts]
+    flat = [s for group in sentences for s in group]
+    reference = SentenceTransformerEmbedder(model_dir)
+    reference.encode(flat[:32])
+    started = time.perf_counter()
+    reference.encode(flat)
+    bare = len(flat) / (time.perf_counter() - started)
+
+    port = _free_port()
+    env = {**os.environ, "EVIDENCE_CACHE_DIR": str(cache_dir)}
+    env.pop("EVIDENCE_LLM_MODEL", None)  # an offline benchmark: never an LLM
+    server = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 600
+        while True:
+            try:
+                if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not become ready")
+            time.sleep(0.5)
+        with httpx.Client(base_url=base, timeout=60) as warm:
+            warm.post("/v1/match", json={"text": texts[0]}).raise_for_status()
+
+        latencies: list[float] = []
+        done_sentences = [0]
+        errors = [0]
+        lock = threading.Lock()
+        stop_at = time.perf_counter() + seconds
+
+        def client(worker: int) -> None:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                i = worker
+                while time.perf_counter() < stop_at and len(latencies) < MAX_REQUESTS:
+                    text_index = i % len(texts)
+                    t0 = time.perf_counter()
+                    try:
+                        ok = http.post("/v1/match", json={"text": texts[text_index]}).status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    elapsed = time.perf_counter() - t0
+                    with lock:
+                        if ok:
+                            latencies.append(elapsed)
+                            done_sentences[0] += len(sentences[text_index])
+                        else:
+                            errors[0] += 1
+                    i += clients
+
+        rss_before = _rss_mb(server.pid)
+        threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        peak = rss_before
+        while any(t.is_alive() for t in threads):
+            peak = max(peak, _rss_mb(server.pid))
+            time.sleep(0.2)
+        wall = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    served = done_sentences[0] / wall
+    return {
+        "clients": clients,
+        "seconds": round(wall, 1),
+        "requests": len(latencies),
+        "errors": errors[0],
+        "requests_per_s": len(latencies) / wall,
+        "sentences_per_s": served,
+        "bare_st_encode_sentences_per_s": bare,
+        "ratio_vs_bare_encode": served / bare,
+        "p50_ms": _percentile(latencies, 0.50) * 1000,
+        "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "mean_words_per_text": statistics.mean(len(t.split()) for t in texts),
+        "server_rss_mb_idle": rss_before,
+        "server_rss_mb_peak": peak,
+    }
