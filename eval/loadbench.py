@@ -8,25 +8,18 @@ only ever talks to 127.0.0.1.
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
+
+import numpy as np
+
+from api.process import evidence_server
 
 from matcher.segment import segment_text
 
 MAX_REQUESTS = 100_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -34,11 +27,6 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, model_dir: Path) -> dict:
@@ -54,22 +42,7 @@ def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, mo
     reference.encode(flat)
     bare = len(flat) / (time.perf_counter() - started)
 
-    port = _free_port()
-    env = {**os.environ, "EVIDENCE_CACHE_DIR": str(cache_dir)}
-    env.pop("EVIDENCE_LLM_MODEL", None)  # an offline benchmark: never an LLM
-    server = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 600
-        while True:
-            try:
-                if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not become ready")
-            time.sleep(0.5)
+    with evidence_server(cache_dir) as (base, server):
         with httpx.Client(base_url=base, timeout=60) as warm:
             warm.post("/v1/match", json={"text": texts[0]}).raise_for_status()
 
@@ -108,9 +81,6 @@ def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, mo
             peak = max(peak, _rss_mb(server.pid))
             time.sleep(0.2)
         wall = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     served = done_sentences[0] / wall
     return {
         "clients": clients,
@@ -121,8 +91,8 @@ def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, mo
         "sentences_per_s": served,
         "bare_st_encode_sentences_per_s": bare,
         "ratio_vs_bare_encode": served / bare,
-        "p50_ms": _percentile(latencies, 0.50) * 1000,
-        "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "p50_ms": float(np.percentile(latencies, 50)) * 1000 if latencies else float("nan"),
+        "p99_ms": float(np.percentile(latencies, 99)) * 1000 if latencies else float("nan"),
         "mean_words_per_text": statistics.mean(len(t.split()) for t in texts),
         "server_rss_mb_idle": rss_before,
         "server_rss_mb_peak": peak,

@@ -1,15 +1,11 @@
 """End to end in real headless Chromium: paste, match, click a behavior, see its citation highlighted."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from api.process import evidence_server
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,28 +24,8 @@ def server(real_matcher, cache_dir):
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     real_matcher.rubric_index()  # the model and index are cached before the server starts
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "OPENAI_"))}
-    env["EVIDENCE_CACHE_DIR"] = str(cache_dir)
-    proc = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 300
-        while True:
-            try:
-                if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or proc.poll() is not None:
-                pytest.fail("the server did not become ready")
-            time.sleep(0.5)
+    with evidence_server(cache_dir) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize("width, height, name", [(1280, 900, "laptop"), (390, 844, "phone")])

