@@ -22,7 +22,7 @@ from rubrics.store import DEFAULT_RUBRIC_ID
 
 from .batcher import MicroBatcher
 from .jobs import JobStore
-from .routes import batch, match, rubrics
+from .routes import batch, extract, match, rubrics
 from .settings import Settings
 from .state import AppState, get_state
 
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
             state.batcher = MicroBatcher(state.matcher)
             state.jobs = JobStore(state.matcher, settings.batch_ttl_seconds)
 
-    for router in (match.router, rubrics.router, batch.router):
+    for router in (match.router, rubrics.router, batch.router, extract.router):
         app.include_router(router, dependencies=[Depends(require_token), Depends(attach_workers)])
 
     @app.get("/healthz", tags=["ops"], summary="The process is up")

@@ -164,3 +164,19 @@ def test_concurrent_requests_are_embedded_together(matcher, tmp_path, fake_embed
     responses, encode_calls = asyncio.run(burst())
     assert all(r.status_code == 200 for r in responses)
     assert encode_calls < 24  # several requests shared each model call
+
+
+def test_extract_reads_docx_and_pdf_and_refuses_bad_files(matcher, tmp_path):
+    from tests.test_score import make_docx, make_pdf
+
+    make_docx(tmp_path / "r.docx", "I ran debriefs for the senior hiring loop.\nSecond paragraph here.")
+    make_pdf(tmp_path / "r.pdf", "I mentored two engineers toward staff this year.")
+    with client_for(matcher, tmp_path) as client:
+        docx_text = client.post("/v1/extract?filename=review.docx", content=(tmp_path / "r.docx").read_bytes()).json()["text"]
+        assert "senior hiring loop" in docx_text
+        pdf = client.post("/v1/extract?filename=review.pdf", content=(tmp_path / "r.pdf").read_bytes())
+        assert pdf.status_code == 200 and "mentored two engineers" in pdf.json()["text"]
+        broken = client.post("/v1/extract?filename=review.pdf", content=b"%PDF-1.4 garbage")
+        assert broken.status_code == 422 and "review.pdf: not a readable PDF" in broken.json()["detail"]
+        assert client.post("/v1/extract?filename=x.exe", content=b"MZ").status_code == 422
+        assert client.post("/v1/extract?filename=empty.txt", content=b"").status_code == 422

@@ -50,3 +50,20 @@ def test_paste_match_click_and_see_the_citation_highlighted(server, width, heigh
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"match-{name}.png"), full_page=True)
         browser.close()
+
+
+def test_the_file_picker_reads_a_docx_through_the_server(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_score import make_docx
+
+    make_docx(tmp_path / "promo.docx", "Priya ran the quarterly reliability review for all fourteen Kafka clusters.")
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        page = browser.new_page()
+        page.goto(server + "/")
+        page.set_input_files("#file", str(tmp_path / "promo.docx"))
+        page.wait_for_function("document.querySelector('#text').value.includes('Kafka clusters')", timeout=30_000)
+        assert "Loaded promo.docx" in page.inner_text("#status")
+        browser.close()

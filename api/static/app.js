@@ -164,8 +164,22 @@ $("file").addEventListener("change", async (e) => {
   const file = e.target.files[0];
   if (!file) return;
   if (file.size > 1_000_000) return setStatus("That file is over 1 MB.", true);
-  $("text").value = await file.text();
-  setStatus(`Loaded ${file.name}.`);
+  try {
+    if (/\.(docx|pdf)$/i.test(file.name)) {
+      // Binary formats are read by the server (python-docx, pypdf); the file is not stored.
+      const h = headers();
+      h["Content-Type"] = "application/octet-stream";
+      const response = await fetch(`/v1/extract?filename=${encodeURIComponent(file.name)}`, { method: "POST", headers: h, body: file });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(body.detail || `HTTP ${response.status}`);
+      $("text").value = body.text;
+    } else {
+      $("text").value = await file.text();
+    }
+    setStatus(`Loaded ${file.name}.`);
+  } catch (error) {
+    setStatus(error.message, true);
+  }
 });
 $("copy-md").addEventListener("click", async () => {
   if (!last) return;

@@ -1,0 +1,48 @@
+"""POST /v1/extract: the text of an uploaded .md/.txt/.docx/.pdf file, for the page's file picker.
+
+The file is sent as the raw request body (no multipart), read from a temporary file that
+is deleted at once, and never stored.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from matcher.documents import SUPPORTED, DocumentError, read_document
+
+router = APIRouter(prefix="/v1", tags=["files"])
+
+
+class Extracted(BaseModel):
+    filename: str
+    text: str
+
+
+def _extract(data: bytes, suffix: str, filename: str) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            return read_document(path)
+        except DocumentError as exc:
+            raise HTTPException(422, str(exc).replace(path.name, filename)) from exc
+
+
+@router.post(
+    "/extract",
+    response_model=Extracted,
+    summary="Extract the text of a .md, .txt, .docx or .pdf file sent as the request body",
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}, "required": True}},
+)
+async def extract(request: Request, filename: str = Query(..., min_length=1, max_length=255, description="The file's name; its extension picks the parser.")) -> Extracted:
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise HTTPException(422, f"unsupported file type {suffix or '(none)'}: use .md, .txt, .docx or .pdf")
+    data = await request.body()
+    text = await run_in_threadpool(_extract, data, suffix, filename)
+    return Extracted(filename=filename, text=text)
