@@ -382,11 +382,13 @@ def eval_fit(
 def bench(
     dataset: Optional[Path] = typer.Option(None, "--dataset", help="JSONL whose texts to use (default: the bundled dev set)."),
     repeats: int = typer.Option(3, "--repeats", min=1),
+    scoring: bool = typer.Option(False, "--score", help="Also batch-score 200 synthetic ~1,000-word promo docs (a few minutes)."),
 ):
     """Measure speed: tagging throughput against bare model.encode, and cold start."""
     import json
+    import tempfile
 
-    from eval.bench import cold_start, throughput
+    from eval.bench import cold_start, scoring_throughput, throughput
 
     settings = _settings()
     source = dataset or Path(__file__).resolve().parents[1] / "eval" / "datasets" / "ic6-dev.jsonl"
@@ -395,7 +397,11 @@ def bench(
     else:
         texts = [EXAMPLE.read_text(encoding="utf-8")] * 40
     typer.echo(f"texts: {source if source.is_file() else EXAMPLE} ({len(texts)} documents); backend {settings.backend}", err=True)
-    results = {**throughput(_matcher(settings), texts, repeats), **cold_start(EXAMPLE, repeats)}
+    matcher = _matcher(settings)
+    results = {**throughput(matcher, texts, repeats), **cold_start(EXAMPLE, repeats)}
+    if scoring:
+        with tempfile.TemporaryDirectory() as folder:
+            results.update(scoring_throughput(matcher, texts, Path(folder)))
     for key, value in results.items():
         typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")
 

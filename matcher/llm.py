@@ -43,7 +43,7 @@ class ChatModel(Protocol):
 class OpenAIChatModel:
     """Any OpenAI-compatible chat server through the official ``openai`` client."""
 
-    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float = 60.0, max_retries: int = 2):
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float = 60.0, max_retries: int = 2, max_tokens: int = 4096):
         import openai
 
         if not api_key and not base_url:
@@ -52,11 +52,14 @@ class OpenAIChatModel:
         # Local servers (llama.cpp, Ollama, vLLM) accept any key; the SDK insists on one.
         self.client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout, max_retries=max_retries)
         self.model_id = model
+        self.max_tokens = max_tokens  # a cap on cost, and on small models that never stop
         self.json_schema_supported = True
 
     def _create(self, messages: list[dict], response_format: dict, retries: int | None = None):
         client = self.client if retries is None else self.client.with_options(max_retries=retries)
-        return client.chat.completions.create(model=self.model_id, messages=messages, response_format=response_format, temperature=0)
+        return client.chat.completions.create(
+            model=self.model_id, messages=messages, response_format=response_format, temperature=0, max_tokens=self.max_tokens
+        )
 
     def complete(self, messages: list[dict], schema: dict, schema_name: str) -> Completion:
         openai = self._openai
