@@ -329,6 +329,7 @@ def eval_run(
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the full JSON record here."),
     judge: str = typer.Option("offline", "--judge", "-j", help="offline, llm, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N samples of the split."),
 ):
     """Score the matcher on a dataset: precision, recall, F1 (micro, macro, per area), citations."""
     from eval.dataset import load_dataset
@@ -338,14 +339,22 @@ def eval_run(
         raise EvidenceError(f"--split must be all, fit or test, not {split!r}")
     matcher = _matcher(_settings(), judge)
     index = matcher.rubric_index(rubric)
-    samples = load_dataset(dataset, index.rubric, split)  # type: ignore[arg-type]
+    samples = load_dataset(dataset, index.rubric, split)[:limit]  # type: ignore[arg-type]
     record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty())  # type: ignore[arg-type]
     if out:
         out.write_text(record.model_dump_json(indent=1), encoding="utf-8")
     if fmt is EvalFormat.json:
         typer.echo(record.model_dump_json(indent=1, exclude={"results"}))
         return
-    typer.echo(f"{record.dataset} [{split}] {record.samples} samples, model {record.model}, {record.seconds:.1f}s")
+    typer.echo(f"{record.dataset} [{split}] {record.samples} samples, model {record.model}, judge {record.judge}, {record.seconds:.1f}s")
+    if record.usage.calls or record.usage.cache_hits:
+        u = record.usage
+        located = u.quotes_located / u.quotes_returned if u.quotes_returned else 0.0
+        typer.echo(
+            f"  LLM: {u.calls} calls ({u.calls / record.samples:.2f}/doc), {u.cache_hits} cache hits, {u.input_tokens}+{u.output_tokens} tokens "
+            f"({(u.input_tokens + u.output_tokens) / record.samples:,.0f}/doc), quotes located {u.quotes_located}/{u.quotes_returned} ({located:.0%}), "
+            f"{u.quotes_unsupported} unsupported, {u.behaviors_rejected} non-candidate verdicts, {record.judge_fallbacks} fallbacks"
+        )
     for key, value in record.metrics.items():
         typer.echo(f"  {key:<24} {value:.3f}")
     typer.echo("  per area (precision / recall / f1, support):")

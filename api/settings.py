@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EVIDENCE_OPENAI_BASE_URL"))
     llm_timeout: float = 60.0
     llm_max_retries: int = 2
+    llm_max_tokens: int = 4096
     llm_concurrency: int = 4
     llm_cache: bool = True
     redact: bool = True
@@ -75,6 +76,6 @@ def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
         raise EvidenceError("the LLM judge needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server")
     return JudgeConfig(
         model=settings.llm_model, api_key=settings.openai_api_key, base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, redact=settings.redact,
+        timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, max_tokens=settings.llm_max_tokens, redact=settings.redact,
         names=tuple(settings.redact_names) + tuple(names),
     )

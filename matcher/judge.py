@@ -261,11 +261,12 @@ class JudgeConfig:
     base_url: str | None = None
     timeout: float = 60.0
     max_retries: int = 2
+    max_tokens: int = 4096
     redact: bool = True
     names: tuple[str, ...] = field(default_factory=tuple)
 
     def build(self, cache_path) -> Judge:
         from .llm import OpenAIChatModel
 
-        chat = OpenAIChatModel(self.model, self.api_key, self.base_url, self.timeout, self.max_retries)
+        chat = OpenAIChatModel(self.model, self.api_key, self.base_url, self.timeout, self.max_retries, self.max_tokens)
         return Judge(model=chat, cache=ResponseCache(cache_path) if cache_path else None, redact=self.redact, names=self.names)
