@@ -23,7 +23,7 @@ from rubrics.store import DEFAULT_RUBRIC_ID
 from .batcher import MicroBatcher
 from .jobs import JobStore
 from .routes import batch, extract, match, rubrics
-from .settings import Settings
+from .settings import Settings, build_judge
 from .state import AppState, get_state
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -73,12 +73,10 @@ async def _too_large(limit: int, send) -> None:
 
 def _load(state: AppState, judge_mode: str) -> None:
     try:
-        from .cli import _judge
-
         settings = state.settings
         matcher = Matcher.load(
             cache_dir=settings.cache_dir, model_dir=settings.model_dir, backend=settings.backend, max_chars=settings.max_chars,
-            threads=settings.threads, adapt=settings.adapt, judge=_judge(settings, judge_mode), llm_concurrency=settings.llm_concurrency,
+            threads=settings.threads, adapt=settings.adapt, judge=build_judge(settings, judge_mode), llm_concurrency=settings.llm_concurrency,
         )
         matcher.rubric_index(DEFAULT_RUBRIC_ID)  # build or load now, not on the first request
         state.matcher = matcher

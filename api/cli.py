@@ -79,19 +79,12 @@ def _progress_bars():
     return report
 
 
-def _judge(settings, mode: str, names: tuple[str, ...] = ()):
-    from .settings import judge_config
-
-    config = judge_config(settings, mode, names)
-    if config is None:
-        return None
-    return config.build(settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None)
-
-
 def _matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] = ()):
     from matcher.engine import Matcher
 
-    judge = _judge(settings, judge_mode, names)
+    from .settings import build_judge
+
+    judge = build_judge(settings, judge_mode, names)
     return Matcher.load(
         judge=judge,
         llm_concurrency=settings.llm_concurrency,

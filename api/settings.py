@@ -79,3 +79,11 @@ def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
         timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, max_tokens=settings.llm_max_tokens, redact=settings.redact,
         names=tuple(settings.redact_names) + tuple(names),
     )
+
+
+def build_judge(settings: Settings, mode: str, names: tuple[str, ...] = ()):
+    """The LLM judge for ``mode``, with its response cache in the cache directory, or None."""
+    config = judge_config(settings, mode, names)
+    if config is None:
+        return None
+    return config.build(settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None)

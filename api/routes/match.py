@@ -7,6 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from matcher.inputs import check_text
 from matcher.result import MatchResult
@@ -54,8 +55,6 @@ async def match(body: MatchRequest, state: AppState = Depends(get_ready_state)) 
         if judged and not body.redact:
             # A per-request judge that sends the text as is; the shared one stays untouched.
             matcher = replace(state.matcher, judge=replace(state.matcher.judge, redact=False))
-            from starlette.concurrency import run_in_threadpool
-
             return await run_in_threadpool(matcher.match, body.text, body.rubric, True)
         return await state.batcher.match(body.text, body.rubric, judged)
     except InputError as exc:
