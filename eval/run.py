@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-from concurrent.futures import ThreadPoolExecutor
 import subprocess
 import time
 from pathlib import Path
@@ -82,20 +81,6 @@ def document_ranking(analysis: Analysis, behavior_ids: list[str], top: int = 10)
     return [behavior_ids[i] for i in (-best).argsort(kind="stable")[:top]]
 
 
-def judged_results(matcher: Matcher, samples: list[Sample], analyses: list[Analysis], index: RubricIndex) -> list[MatchResult]:
-    """The offline decision, or the LLM judge's on top of it when the matcher has one."""
-    offline = [matcher.decide(analysis, index) for analysis in analyses]
-    if matcher.judge is None:
-        return offline
-    judge = matcher.judge
-
-    def one(i: int) -> MatchResult:
-        return judge.judge(samples[i].text, analyses[i], index, matcher.params, offline[i])
-
-    with ThreadPoolExecutor(max_workers=max(1, matcher.llm_concurrency)) as pool:
-        return list(pool.map(one, range(len(samples))))
-
-
 def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, dataset: Path, split: Split = "all", progress: bool = False) -> EvalRecord:
     started = time.perf_counter()
     analyses = analyze_samples(matcher, samples, index, progress)
@@ -103,7 +88,7 @@ def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, datase
     area_of = {b.id: area.name for area, _, b in rubric.walk()}
     sets, cites = SetScores(), CitationScores()
     results, ranked, golds = [], [], []
-    decided = judged_results(matcher, samples, analyses, index)
+    decided = matcher.decide_many([s.text for s in samples], analyses, index)
     usage = Usage()
     for sample, analysis, result in zip(samples, analyses, decided):
         if result.usage:

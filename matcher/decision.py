@@ -74,6 +74,11 @@ def strength(score: float, params: DecisionParams) -> str:
     return "moderate" if score >= params.moderate else "weak"
 
 
+def behavior_ref(index: "RubricIndex", behavior_id: str) -> BehaviorRef:
+    area, resp, behavior = index.rubric.locate(behavior_id)
+    return BehaviorRef(behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name)
+
+
 def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> MatchResult:
     """The matches, strengths, citations and gaps for one analysed text."""
     rubric = index.rubric
@@ -81,11 +86,10 @@ def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> 
     matches: list[Match] = []
     gaps: list[BehaviorRef] = []
     for col, behavior_id in enumerate(index.behavior_ids):
-        area, resp, behavior = rubric.locate(behavior_id)
-        ref = dict(behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name)
+        ref = behavior_ref(index, behavior_id)
         rows = np.flatnonzero(mask[:, col])
         if rows.size == 0:
-            gaps.append(BehaviorRef(**ref))
+            gaps.append(ref)
             continue
         rows = rows[np.argsort(-analysis.scores[rows, col], kind="stable")]
         best_row = int(rows[0])
@@ -100,7 +104,7 @@ def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> 
             f"{len(rows)} sentence{'s' if len(rows) != 1 else ''} read as this behavior; "
             f"the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
         )
-        matches.append(Match(**ref, score=round(score, 4), strength=strength(score, params), rationale=rationale, citations=citations))
+        matches.append(Match(**ref.model_dump(), score=round(score, 4), strength=strength(score, params), rationale=rationale, citations=citations))
     matches.sort(key=lambda m: -m.score)
     return MatchResult(
         rubric=RubricInfo(

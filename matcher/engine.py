@@ -121,12 +121,16 @@ class Matcher:
         return decide(analysis, index, self.params)
 
     def match_many(self, texts: Sequence[str], rubric: Rubric | str = DEFAULT_RUBRIC_ID, use_judge: bool = True) -> list[MatchResult]:
-        """Match several texts; with a judge configured (and ``use_judge``), the LLM decides
-        on the offline candidates, up to ``llm_concurrency`` documents at a time."""
+        """Match several texts, embedding their sentences together."""
         for i, text in enumerate(texts):
             check_text(text, self.max_chars, f"document {i + 1}" if len(texts) > 1 else "text")
         index = self.rubric_index(rubric)
         analyses = self.analyze_many(texts, index)
+        return self.decide_many(texts, analyses, index, use_judge)
+
+    def decide_many(self, texts: Sequence[str], analyses: list[Analysis], index: RubricIndex, use_judge: bool = True) -> list[MatchResult]:
+        """The offline decisions, or, with a judge configured (and ``use_judge``), the LLM's
+        on top of them, up to ``llm_concurrency`` documents at a time."""
         offline = [self.decide(analysis, index) for analysis in analyses]
         if self.judge is None or not use_judge:
             return offline

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .decision import Analysis, DecisionParams, evidence_mask
+from .decision import Analysis, DecisionParams, behavior_ref, evidence_mask
 from .llm import ChatModel, Completion, LLMError, ResponseCache
 from .quotes import QuoteLocator
 from .redact import Redaction, redact
-from .result import BehaviorRef, Citation, JudgeInfo, Match, MatchResult, Usage
+from .result import Citation, JudgeInfo, Match, MatchResult, Usage
 
 if TYPE_CHECKING:
     from index.rubric_index import RubricIndex
@@ -152,7 +152,7 @@ class Judge:
     def _messages(self, chunk: str, candidates: dict[str, list[int]], analysis: Analysis, index: "RubricIndex", redaction: Redaction) -> list[dict]:
         listed = []
         for behavior_id, rows in candidates.items():
-            spans = [_redacted(analysis.segments[r].quote, redaction) for r in rows[:SPANS_PER_CANDIDATE]]
+            spans = [redaction.hide(analysis.segments[r].quote) for r in rows[:SPANS_PER_CANDIDATE]]
             listed.append({"id": behavior_id, "behavior": index.rubric.locate(behavior_id)[2].text, "sentences_found": [s for s in spans if s in chunk]})
         user = (
             "CANDIDATES (JSON):\n" + json.dumps(listed, ensure_ascii=False, indent=1)
@@ -217,23 +217,16 @@ class Judge:
             if item.verdict == "not_evidenced" or not citations:
                 continue
             citations = citations[: params.max_citations]
-            area, resp, behavior = index.rubric.locate(behavior_id)
             matches.append(
                 Match(
-                    behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name,
+                    **behavior_ref(index, behavior_id).model_dump(),
                     score=max(c.score for c in citations), strength=item.verdict, rationale=item.rationale.strip(), citations=citations,
                 )
             )
         matches.sort(key=lambda m: (-_RANK[m.strength], -m.score))
         found = {m.behavior_id for m in matches}
-        gaps = [g for g in _all_refs(index) if g.behavior_id not in found]
+        gaps = [behavior_ref(index, b) for b in index.behavior_ids if b not in found]
         return offline.model_copy(update={"matches": matches, "gaps": gaps, "judge": JudgeInfo(mode="llm", status="ok", reason="")})
-
-
-def _redacted(sentence: str, redaction: Redaction) -> str:
-    for placeholder, original in redaction.originals.items():
-        sentence = sentence.replace(original, placeholder)
-    return sentence
 
 
 def _parses(content: str) -> bool:
@@ -242,14 +235,6 @@ def _parses(content: str) -> bool:
         return True
     except ValidationError:
         return False
-
-
-def _all_refs(index: "RubricIndex") -> list[BehaviorRef]:
-    refs = []
-    for behavior_id in index.behavior_ids:
-        area, resp, behavior = index.rubric.locate(behavior_id)
-        refs.append(BehaviorRef(behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name))
-    return refs
 
 
 @dataclass

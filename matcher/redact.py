@@ -22,6 +22,12 @@ class Redaction:
     text: str
     originals: dict[str, str] = field(default_factory=dict)  # placeholder -> original value
 
+    def hide(self, value: str) -> str:
+        """The placeholders in place of the originals: a sentence of the text as the model sees it."""
+        for placeholder, original in self.originals.items():
+            value = value.replace(original, placeholder)
+        return value
+
     def restore(self, value: str) -> str:
         for placeholder, original in self.originals.items():
             value = value.replace(placeholder, original)
