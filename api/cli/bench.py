@@ -1,0 +1,39 @@
+"""``evidence bench``: speed against the bare model, measured in the same process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import DEV_SET, EXAMPLE, build_matcher, settings_from_env
+from .root import app
+
+
+@app.command()
+def bench(
+    dataset: Optional[Path] = typer.Option(None, "--dataset", help="JSONL whose texts to use (default: the bundled dev set)."),
+    repeats: int = typer.Option(3, "--repeats", min=1),
+    scoring: bool = typer.Option(False, "--score", help="Also batch-score 200 synthetic ~1,000-word promo docs (a few minutes)."),
+):
+    """Measure speed: tagging throughput against bare model.encode, and cold start."""
+    import json
+    import tempfile
+
+    from eval.bench import cold_start, scoring_throughput, throughput
+
+    settings = settings_from_env()
+    source = dataset or DEV_SET
+    if source.is_file():
+        texts = [json.loads(line)["text"] for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    else:
+        texts = [EXAMPLE.read_text(encoding="utf-8")] * 40
+    typer.echo(f"texts: {source if source.is_file() else EXAMPLE} ({len(texts)} documents); backend {settings.backend}", err=True)
+    matcher = build_matcher(settings)
+    results = {**throughput(matcher, texts, repeats), **cold_start(EXAMPLE, repeats)}
+    if scoring:
+        with tempfile.TemporaryDirectory() as folder:
+            results.update(scoring_throughput(matcher, texts, Path(folder)))
+    for key, value in results.items():
+        typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")

@@ -1,0 +1,66 @@
+"""What every command shares: settings, the matcher with its one-time progress bars, reading input.
+
+Settings are read here, at the edge; everything below takes explicit arguments.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "self-review-ic6.md"
+DEV_SET = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "ic6-dev.jsonl"
+
+
+def settings_from_env():
+    from ..settings import Settings
+
+    return Settings()
+
+
+def progress_bars():
+    """A progress callback drawing one tqdm bar per task on stderr (one-time work such as tuning)."""
+    bars: dict = {}
+
+    def report(what: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if what not in bars:
+            bars[what] = tqdm(total=total, desc=f"{what} (one time)", unit="step", file=sys.stderr, leave=False)
+        bars[what].update(done - bars[what].n)
+        if done >= total:
+            bars[what].close()
+
+    return report
+
+
+def build_matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] = ()):
+    from matcher.engine import Matcher
+
+    from ..settings import build_judge
+
+    judge = build_judge(settings, judge_mode, names)
+    return Matcher.load(
+        judge=judge,
+        llm_concurrency=settings.llm_concurrency,
+        cache_dir=settings.cache_dir,
+        model_dir=settings.model_dir,
+        backend=settings.backend,
+        max_chars=settings.max_chars,
+        threads=settings.threads,
+        adapt=settings.adapt,
+        progress=progress_bars(),
+    )
+
+
+def read_input(source: str, max_chars: int) -> str:
+    from matcher.inputs import check_text, decode_bytes, read_text_file
+
+    if source == "-":
+        if sys.stdin.isatty():
+            typer.echo("Paste the text, then press Ctrl-D:", err=True)
+        data = sys.stdin.buffer.read(max_chars * 4 + 4)
+        return check_text(decode_bytes(data, "standard input"), max_chars, "standard input")
+    return read_text_file(Path(source), max_chars)
