@@ -97,6 +97,10 @@ class CitationScores:
             self.gold_found += sum(overlaps(g, citations) for g in gold_spans)
             self.gold_total += len(gold_spans)
 
+    def merge(self, other: "CitationScores") -> None:
+        for name in ("hit", "returned", "hit_all", "returned_all", "gold_found", "gold_total"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def metrics(self) -> dict[str, float]:
         return {
             "citation_precision": self.hit / self.returned if self.returned else 0.0,
@@ -123,3 +127,15 @@ def ranking_metrics(ranked: list[list[str]], gold: list[set[str]], ks: tuple[int
         ndcg += dcg / ideal
     out["ndcg@10"] = ndcg / len(rows)
     return out
+
+
+# Every key a record's ``metrics`` can hold (``abstention`` needs negatives, ``bias.*`` needs --bias),
+# and the short names ``--fail-under`` accepts for them.
+METRIC_KEYS = (
+    "micro_precision", "micro_recall", "micro_f1", "macro_precision", "macro_recall", "macro_f1",
+    "citation_precision", "citation_precision_all", "citation_recall",
+    "rp@5", "rp@10", "mrr", "ndcg@10", "abstention",
+    "bias.swapped_samples", "bias.changed_samples", "bias.changed_share", "bias.added", "bias.removed", "bias.micro_f1",
+)
+COUNT_METRICS = frozenset({"bias.swapped_samples", "bias.changed_samples", "bias.added", "bias.removed"})  # counts, not rates
+METRIC_ALIASES = {"f1": "micro_f1", "precision": "micro_precision", "recall": "micro_recall"}

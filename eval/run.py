@@ -1,10 +1,17 @@
-"""Run the matcher over a dataset and score it: one record per run, pydantic all the way."""
+"""Run the matcher over a dataset and score it: one record per run, pydantic all the way.
+
+A record holds, per sample, everything the metrics are made of (counts, ranking, citation
+overlaps), so that a comparison can resample samples and recompute every metric
+(``eval/bootstrap.py``) without running the matcher again.
+"""
 
 from __future__ import annotations
 
 import platform
+import secrets
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -19,6 +26,26 @@ from .metrics import CitationScores, SetScores, ranking_metrics, sample_counts
 
 BATCH = 16
 PRIMARY_METRIC = "micro_f1"
+RECORD_VERSION = 2
+
+
+class CitationCounts(BaseModel):
+    """One sample's share of the citation metrics (see ``metrics.CitationScores``)."""
+
+    hit: int = 0
+    returned: int = 0
+    hit_all: int = 0
+    returned_all: int = 0
+    gold_found: int = 0
+    gold_total: int = 0
+
+
+class BiasChange(BaseModel):
+    """How the predictions changed when names and pronouns were swapped (``eval/bias.py``)."""
+
+    swaps: int = Field(0, description="Words replaced in the text.")
+    added: list[str] = Field(default_factory=list, description="Behaviors predicted only on the swapped text.")
+    removed: list[str] = Field(default_factory=list, description="Behaviors predicted only on the original text.")
 
 
 class SampleResult(BaseModel):
@@ -30,9 +57,26 @@ class SampleResult(BaseModel):
     false_negatives: list[str]
     citations: dict[str, list[tuple[int, int]]]
     ranked: list[str] = Field(description="Behaviors by document-level score, best first (top 10).")
+    # Added in record version 2 (older records load with the defaults).
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    citation_counts: CitationCounts = Field(default_factory=CitationCounts)
+    citation_hits: dict[str, list[bool]] = Field(default_factory=dict, description="Per citation: does it overlap a gold span of that behavior?")
+    quotes: dict[str, list[str]] = Field(default_factory=dict, description="The cited text, per behavior, in citation order.")
+    gold_evidence: dict[str, list[str]] = Field(default_factory=dict, description="The gold evidence spans, per gold behavior.")
+    bias: BiasChange | None = None
+
+
+class BehaviorInfo(BaseModel):
+    area: str
+    text: str
 
 
 class EvalRecord(BaseModel):
+    record_version: int = 1
+    run_id: str = ""
+    created: str = ""
     dataset: str
     dataset_sha256: str
     split: str
@@ -45,32 +89,63 @@ class EvalRecord(BaseModel):
     usage: Usage = Usage()
     thresholds: dict
     git_commit: str
+    git_dirty: bool | None = None
     python: str
     seconds: float
     primary_metric: str = PRIMARY_METRIC
     metrics: dict[str, float]
     per_area: dict[str, dict[str, float | int]]
     per_behavior: dict[str, dict[str, float | int]]
+    behaviors: dict[str, BehaviorInfo] = Field(default_factory=dict, description="Area and text of every behavior the results mention.")
     results: list[SampleResult]
 
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent)
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent, check=False)
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def analyze_samples(matcher: Matcher, samples: list[Sample], index: RubricIndex, progress: bool = False) -> list[Analysis]:
+def git_dirty() -> bool | None:
+    """Uncommitted changes to tracked files: the commit alone does not say what ran."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent, check=False)
+        return bool(out.stdout.strip()) if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable by time, unique enough for one machine's history."""
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def analyze_samples(matcher: Matcher, samples: list[Sample], index: RubricIndex, progress: bool = False, desc: str = "embedding") -> list[Analysis]:
     chunks = [samples[i : i + BATCH] for i in range(0, len(samples), BATCH)]
     if progress:
         from tqdm import tqdm
 
-        chunks = tqdm(chunks, desc="embedding", unit="batch", leave=False)
+        chunks = tqdm(chunks, desc=desc, unit="batch", leave=False)
     out: list[Analysis] = []
     for chunk in chunks:
         out += matcher.analyze_many([s.text for s in chunk], index)
+    return out
+
+
+def decide_samples(matcher: Matcher, texts: list[str], analyses: list[Analysis], index: RubricIndex, progress: bool = False) -> list[MatchResult]:
+    """Offline decisions are instant; an LLM judge is the slow part, so it gets a bar."""
+    if matcher.judge is None or not progress:
+        return matcher.decide_many(texts, analyses, index)
+    from tqdm import tqdm
+
+    step = max(BATCH, 2 * matcher.llm_concurrency)
+    out: list[MatchResult] = []
+    with tqdm(total=len(texts), desc="judging", unit="doc", leave=False) as bar:
+        for i in range(0, len(texts), step):
+            out += matcher.decide_many(texts[i : i + step], analyses[i : i + step], index)
+            bar.update(len(texts[i : i + step]))
     return out
 
 
@@ -81,46 +156,74 @@ def document_ranking(analysis: Analysis, behavior_ids: list[str], top: int = 10)
     return [behavior_ids[i] for i in (-best).argsort(kind="stable")[:top]]
 
 
-def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, dataset: Path, split: Split = "all", progress: bool = False) -> EvalRecord:
+def _sample_result(sample: Sample, analysis: Analysis, result: MatchResult, index: RubricIndex, sets: SetScores, cites: CitationScores, area_of: dict[str, str]) -> SampleResult:
+    predicted = {m.behavior_id for m in result.matches}
+    gold, partial = sample.gold, set(sample.partial)
+    counts = sample_counts(predicted, gold, partial)
+    sets.add(counts, area_of)
+    mine = CitationScores()
+    citations, hits, quotes = {}, {}, {}
+    for m in result.matches:
+        spans = [(c.start, c.end) for c in m.citations]
+        gold_spans = sample.spans(m.behavior_id)
+        mine.add(m.behavior_id, spans, gold_spans, scored=m.behavior_id in counts)
+        citations[m.behavior_id] = spans
+        hits[m.behavior_id] = [any(s < e2 and s2 < e for s2, e2 in gold_spans) for s, e in spans]
+        quotes[m.behavior_id] = [c.quote for c in m.citations]
+    cites.merge(mine)
+    return SampleResult(
+        id=sample.id,
+        predicted=sorted(predicted),
+        gold=sorted(gold),
+        partial=sorted(partial),
+        false_positives=sorted(b for b, c in counts.items() if c.fp),
+        false_negatives=sorted(b for b, c in counts.items() if c.fn),
+        citations=citations,
+        ranked=document_ranking(analysis, index.behavior_ids),
+        tp=sum(c.tp for c in counts.values()),
+        fp=sum(c.fp for c in counts.values()),
+        fn=sum(c.fn for c in counts.values()),
+        citation_counts=CitationCounts(**vars(mine)),
+        citation_hits=hits,
+        quotes=quotes,
+        gold_evidence={label.behavior: list(label.evidence) for label in sample.labels},
+    )
+
+
+def evaluate(
+    matcher: Matcher, samples: list[Sample], index: RubricIndex, dataset: Path, split: Split = "all", progress: bool = False, bias: bool = False
+) -> EvalRecord:
     started = time.perf_counter()
+    created = datetime.now(UTC)
+    texts = [s.text for s in samples]
     analyses = analyze_samples(matcher, samples, index, progress)
     rubric = index.rubric
     area_of = {b.id: area.name for area, _, b in rubric.walk()}
     sets, cites = SetScores(), CitationScores()
-    results, ranked, golds = [], [], []
-    decided = matcher.decide_many([s.text for s in samples], analyses, index)
+    decided = decide_samples(matcher, texts, analyses, index, progress)
     usage = Usage()
+    results = []
     for sample, analysis, result in zip(samples, analyses, decided):
         if result.usage:
             for key, value in result.usage.model_dump().items():
                 setattr(usage, key, getattr(usage, key) + value)
-        predicted = {m.behavior_id for m in result.matches}
-        gold, partial = sample.gold, set(sample.partial)
-        counts = sample_counts(predicted, gold, partial)
-        sets.add(counts, area_of)
-        citations = {m.behavior_id: [(c.start, c.end) for c in m.citations] for m in result.matches}
-        for bid, spans in citations.items():
-            cites.add(bid, spans, sample.spans(bid), scored=bid in counts)
-        ranking = document_ranking(analysis, index.behavior_ids)
-        ranked.append(ranking)
-        golds.append(gold)
-        results.append(
-            SampleResult(
-                id=sample.id,
-                predicted=sorted(predicted),
-                gold=sorted(gold),
-                partial=sorted(partial),
-                false_positives=sorted(b for b, c in counts.items() if c.fp),
-                false_negatives=sorted(b for b, c in counts.items() if c.fn),
-                citations=citations,
-                ranked=ranking,
-            )
-        )
-    metrics = {**sets.metrics(), **cites.metrics(), **ranking_metrics(ranked, golds)}
+        results.append(_sample_result(sample, analysis, result, index, sets, cites, area_of))
+    metrics = {**sets.metrics(), **cites.metrics(), **ranking_metrics([r.ranked for r in results], [set(r.gold) for r in results])}
     negatives = [r for r in results if not r.gold]
     if negatives:
         metrics["abstention"] = sum(not r.predicted for r in negatives) / len(negatives)
+    if bias:
+        from .bias import bias_metrics, swap_changes
+
+        for r, change in zip(results, swap_changes(matcher, samples, index, [set(r.predicted) for r in results], progress)):
+            r.bias = change
+        metrics.update(bias_metrics(results))
+    mentioned = {b for r in results for b in (*r.predicted, *r.gold, *r.partial, *r.ranked)}
+    behaviors = {b.id: BehaviorInfo(area=area.name, text=b.text) for area, _, b in rubric.walk() if b.id in mentioned}
     return EvalRecord(
+        record_version=RECORD_VERSION,
+        run_id=new_run_id(created),
+        created=created.isoformat(timespec="seconds"),
         dataset=str(dataset),
         dataset_sha256=file_sha256(dataset),
         split=split,
@@ -133,10 +236,12 @@ def evaluate(matcher: Matcher, samples: list[Sample], index: RubricIndex, datase
         usage=usage,
         thresholds=matcher.params.model_dump(),
         git_commit=git_commit(),
+        git_dirty=git_dirty(),
         python=platform.python_version(),
         seconds=round(time.perf_counter() - started, 3),
         metrics={k: round(v, 4) for k, v in metrics.items()},
         per_area=sets.breakdown(sets.per_area),
         per_behavior=sets.breakdown(sets.per_behavior),
+        behaviors=behaviors,
         results=results,
     )
