@@ -29,10 +29,19 @@ class _Strict(BaseModel):
 
 
 class Behavior(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*\.[1-9][0-9]*$")
-    text: str = Field(min_length=1)
-    kind: BehaviorKind = "behavior"
-    examples: tuple[str, ...] = ()
+    """One expectation of the ladder, as the ladder states it."""
+
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]*\.[1-9][0-9]*$",
+        description="Stable id '<responsibility-slug>.<n>', n counting from 1 within the responsibility.",
+    )
+    text: str = Field(min_length=1, description="The behavior as the ladder states it (first or third person).")
+    kind: BehaviorKind = Field(
+        "behavior", description="'behavior' is matched and can be a gap; 'note' is shown, never matched."
+    )
+    examples: tuple[str, ...] = Field(
+        (), description="The same behavior phrased the way people write about their work (optional)."
+    )
 
     @field_validator("text")
     @classmethod
@@ -43,26 +52,33 @@ class Behavior(_Strict):
 
 
 class Responsibility(_Strict):
+    """A named group of behaviors (a row of the ladder's table)."""
+
     name: str = Field(min_length=1)
-    slug: str
-    behaviors: tuple[Behavior, ...]
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="The prefix of its behaviors' ids.")
+    description: str = Field("", description="What the responsibility means (e.g. from a track appendix).")
+    behaviors: tuple[Behavior, ...] = Field(min_length=1)
 
 
 class Area(_Strict):
+    """A section of the ladder (Results, Direction, ...), holding responsibilities."""
+
     name: str = Field(min_length=1)
     description: str = ""
-    responsibilities: tuple[Responsibility, ...]
+    responsibilities: tuple[Responsibility, ...] = Field(min_length=1)
 
 
 class Rubric(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    title: str
+    """One level of one ladder: the canonical rubric YAML file holds exactly this."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Rubric id (lowercase, digits, dashes).")
+    title: str = Field(min_length=1)
     role: str = ""
-    track: str = ""
-    level: str = ""
+    track: str = Field("", description="Id of the track this level belongs to (see *.track.yaml), if any.")
+    level: str = Field("", description="The level's name within its track (IC6, senior-1, ...).")
     summary: str = ""
-    source: str = ""
-    areas: tuple[Area, ...]
+    source: str = Field("", description="Where the rubric was imported from.")
+    areas: tuple[Area, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Rubric":
@@ -97,5 +113,10 @@ class Rubric(_Strict):
 
     @cached_property
     def _fingerprint(self) -> str:
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        for area in data["areas"]:
+            for resp in area["responsibilities"]:
+                if not resp["description"]:
+                    del resp["description"]  # added later: keeps the fingerprints of rubrics without it
+        payload = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

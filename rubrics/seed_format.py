@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .assemble import is_note
 from .errors import RubricError
 from .model import Area, Behavior, Responsibility, Rubric, slugify
 from .source import read_source
 
 MAX_SEED_BYTES = 2_000_000
 
-_NOTE = re.compile(r"^the expectations for .+ do not go up beyond", re.IGNORECASE)
 _COLUMN_HEADERS = {"responsibility", "key behaviors"}
 
 
@@ -54,7 +54,7 @@ def _items(cell: list[str]) -> list[str]:
 
 def _behaviors(slug: str, items: list[str]) -> tuple[Behavior, ...]:
     return tuple(
-        Behavior(id=f"{slug}.{n}", text=text, kind="note" if _NOTE.match(text) else "behavior")
+        Behavior(id=f"{slug}.{n}", text=text, kind="note" if is_note(text) else "behavior")
         for n, text in enumerate(items, start=1)
     )
 

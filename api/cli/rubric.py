@@ -1,4 +1,4 @@
-"""``evidence rubric``: list, show and import career ladders."""
+"""``evidence rubric``: list, show, import, validate career ladders, and print their schema."""
 
 from __future__ import annotations
 
@@ -28,29 +28,80 @@ def rubric_list():
 class ImportFormat(str, Enum):
     seed = "seed"
     list = "list"
+    dropbox = "dropbox"
+    ft = "ft"
+    kensho = "kensho"
 
 
 @rubric_app.command("import")
 def rubric_import(
-    source: Path = typer.Argument(..., help="The ladder to import."),
-    fmt: ImportFormat = typer.Option(..., "--format", "-f", help="seed (flattened-table text) or list (one behavior per line)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Where to write the canonical rubric YAML."),
-    rubric_id: Optional[str] = typer.Option(None, "--id", help="Rubric id (default: from the title or file name)."),
+    source: Path = typer.Argument(..., help="The ladder: a file, or a folder of Dropbox pages."),
+    fmt: Optional[ImportFormat] = typer.Option(
+        None, "--format", "-f",
+        help="seed (flattened-table text), list (one behavior per line), dropbox (a career-framework HTML page, or a "
+        "folder of them), ft (an FT job-family YAML), kensho (a Kensho track Markdown). Default: guessed from the source.",
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o",
+        help="A .yaml file for one rubric; a folder for a multi-level source (dropbox folder, ft, kensho): one rubric "
+        "per level plus <track-id>.track.yaml. A folder for a single rubric gets <rubric-id>.yaml.",
+    ),
+    companies: list[str] = typer.Option(
+        [], "--company", metavar="OLD[=NEW]", help="Replace a company name in the text, possessives included: OLD=NEW, or OLD for 'the company'. Repeatable."
+    ),
+    rubric_id: Optional[str] = typer.Option(None, "--id", help="Rubric id (single rubric) or track id (multi-level). Default: from the title or file name."),
+    level: Optional[str] = typer.Option(None, "--level", help="Multi-level sources: write only this level's rubric (to a .yaml --out)."),
     title: Optional[str] = typer.Option(None, "--title", help="Title (list format)."),
     section: str = typer.Option("Behaviors", "--section", help="Area and responsibility name (list format); ids are <slug>.<n>."),
 ):
-    """Import a ladder into the canonical rubric YAML."""
-    from rubrics.plain_list import import_list_file
-    from rubrics.seed_format import import_seed_file
-    from rubrics.store import save_rubric
+    """Import a ladder into canonical rubric YAML (and track files for multi-level ladders)."""
+    from rubrics.company import parse_companies
+    from rubrics.importers import import_source, write_imported
 
-    if fmt is ImportFormat.seed:
-        rubric = import_seed_file(source, rubric_id)
-    else:
-        rubric = import_list_file(source, rubric_id, title, section)
-    save_rubric(rubric, out)
+    imported = import_source(source, fmt.value if fmt else None, parse_companies(companies), rubric_id, title, section)
+    paths = write_imported(imported, out, level)
+    for rubric in imported.rubrics if not imported.tracks or level else []:
+        typer.echo(f"wrote {paths[0] if len(paths) == 1 else out}: {_counts(rubric)}")
+    if imported.tracks and not level:
+        for path, (track, rubrics) in zip(paths, imported.tracks):
+            typer.echo(f"wrote {path}: track {track.id}, levels {', '.join(track.level_names())}")
+            for rubric in rubrics:
+                typer.echo(f"  {rubric.level}: {_counts(rubric)}")
+
+
+def _counts(rubric) -> str:
     notes = sum(1 for _, _, b in rubric.walk() if b.kind == "note")
-    typer.echo(f"wrote {out}: {rubric.id}, {len(rubric.behaviors)} behaviors, {notes} notes")
+    return f"{rubric.id}, {len(rubric.behaviors)} behaviors, {notes} notes"
+
+
+@rubric_app.command("validate")
+def rubric_validate(files: list[Path] = typer.Argument(..., help="Rubric .yaml or <track>.track.yaml files.")):
+    """Check rubric or track files: an OK line with counts, or each problem with its file, line and field."""
+    from rubrics.validate import validate_file
+
+    failed = False
+    for path in files:
+        ok, lines = validate_file(path)
+        failed |= not ok
+        for line in lines:
+            typer.echo(line, err=not ok)
+    if failed:
+        raise typer.Exit(1)
+
+
+@rubric_app.command("schema")
+def rubric_schema(
+    track: bool = typer.Option(False, "--track", help="The schema of track files instead of rubric files."),
+    write: bool = typer.Option(False, "--write", help="Regenerate the shipped rubrics/*.schema.json files."),
+):
+    """Print the JSON Schema of canonical rubric YAML (generated from the pydantic model)."""
+    from rubrics.schema import render_schema, write_schemas
+
+    if write:
+        for path in write_schemas():
+            typer.echo(f"wrote {path}")
+        return
+    typer.echo(render_schema("track" if track else "rubric"), nl=False)
 
 
 @rubric_app.command("show")
