@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -24,7 +25,16 @@ import numpy as np
 from rubrics.errors import ModelError
 
 BATCH_SIZE = 32
-BACKENDS = ("auto", "onnx", "torch")
+BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
+# onnx-int8: the weights of the fp32 export's dense MatMuls quantized to int8, activations
+# quantized on the fly (dynamic quantization: no calibration data). The feed-forward output
+# projections of the first three layers (``layer.0-2/output/dense``, fed by GELU activations with
+# outliers) stay fp32: quantizing them too is ~25% faster but moves the vectors 3x more (mean
+# cosine to fp32 0.956 instead of 0.988) and costs ~0.03 F1 on the dev set; keeping the last
+# three layers' instead does not help. Fusing with onnxruntime's BERT optimizer first ("fuse"),
+# per-channel and reduce-range weights, and static QDQ were slower or worse here.
+# Measured: README, Speed.
+INT8_RECIPE = {"version": 1, "fuse": False, "ops": ["MatMul"], "per_channel": False, "reduce_range": False, "exclude": [r"layer\.[0-2]/output/dense/MatMul$"]}
 
 
 class Embedder(Protocol):
@@ -93,9 +103,11 @@ def _pooling(model_dir: Path) -> tuple[str, int, bool]:
     return mode, max_len, normalize
 
 
-def _length_sorted_batches(texts: Sequence[str], size: int) -> list[list[int]]:
-    """Batches of similar length waste less compute on padding (what sentence-transformers does too)."""
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+def _length_sorted_batches(lengths: Sequence[int], size: int) -> list[list[int]]:
+    """Batches of similar length waste less compute on padding. Sorting by token count rather than
+    characters (what sentence-transformers does) cuts the padding of a typical request's batches of
+    32 sentences from 31% to 23% of the tokens the model runs."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
@@ -169,8 +181,48 @@ def export_onnx(model_dir: Path, out_path: Path) -> Path:
     return out_path
 
 
+def quantize_onnx(fp32_path: Path, model_dir: Path, out_path: Path, recipe: dict = INT8_RECIPE) -> Path:
+    """Dynamic int8 quantization of an fp32 export (done once, then cached; ~10 s)."""
+    import logging
+
+    import onnx
+    from onnxruntime.quantization import quantize_dynamic
+
+    out_path = Path(out_path)
+    src, fused = Path(fp32_path), out_path.with_suffix(".fused.tmp")
+    tmp = out_path.with_suffix(".tmp")
+    if recipe["fuse"]:
+        from onnxruntime.transformers import optimizer
+
+        config = json.loads((Path(model_dir) / "config.json").read_text())
+        logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)  # fusion chatter
+        model = optimizer.optimize_model(
+            str(src), model_type="bert", num_heads=int(config.get("num_attention_heads", 0)),
+            hidden_size=int(config.get("hidden_size", 0)), opt_level=0,
+        )
+        model.save_model_to_file(str(fused))
+        src = fused
+    nodes = [n.name for n in onnx.load(str(src)).graph.node]
+    exclude = [name for name in nodes if any(re.search(pattern, name) for pattern in recipe["exclude"])]
+    try:
+        quantize_dynamic(
+            str(src), str(tmp), op_types_to_quantize=recipe["ops"], per_channel=recipe["per_channel"],
+            reduce_range=recipe["reduce_range"], nodes_to_exclude=exclude,
+            # MatMulConstBOnly: only weight MatMuls (attention's activation x activation stays fp32).
+            # DefaultTensorType: the fused ops (SkipLayerNormalization...) carry no inferred type.
+            extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+        os.replace(tmp, out_path)
+    finally:
+        fused.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+    return out_path
+
+
 class OnnxEmbedder:
-    def __init__(self, model_dir: Path, onnx_path: Path, model_id: str | None = None, threads: int | None = None):
+    def __init__(self, model_dir: Path, onnx_path: Path, model_id: str | None = None, threads: int | None = None, variant: str = ""):
+        """``variant`` names a transformed graph (``int8``): it changes the vectors, so it
+        changes the model id and fingerprint (indexes and fitted thresholds are per model)."""
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -181,7 +233,7 @@ class OnnxEmbedder:
         self.mode, self.normalize = mode, normalize
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_len)
-        self.tokenizer.enable_padding()
+        self.tokenizer.no_padding()  # each batch is padded to its own longest row in _encode_batch
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3
@@ -190,15 +242,19 @@ class OnnxEmbedder:
         self.model_id = model_id or model_dir.name
         self.model_dir = model_dir
         self.fingerprint = model_fingerprint(model_dir)
+        if variant:
+            self.model_id = f"{self.model_id}+onnx-{variant}"
+            self.fingerprint = hashlib.sha256(f"{self.fingerprint}:{variant}:{Path(onnx_path).name}".encode()).hexdigest()[:16]
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        feed = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+    def _encode_batch(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        feed = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            feed["input_ids"][row, :n] = e.ids
+            feed["attention_mask"][row, :n] = e.attention_mask
+            feed["token_type_ids"][row, :n] = e.type_ids
         hidden = self.session.run(None, {name: feed[name] for name in self.input_names})[0]
         if self.mode == "cls":
             pooled = hidden[:, 0]
@@ -209,8 +265,11 @@ class OnnxEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for batch in _length_sorted_batches(texts, BATCH_SIZE):
-            out[batch] = self._encode_batch([texts[i] for i in batch])
+        if not len(texts):
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))  # tokenized once, then sorted by token count
+        for batch in _length_sorted_batches([len(e.ids) for e in encodings], BATCH_SIZE):
+            out[batch] = self._encode_batch([encodings[i] for i in batch])
         return out
 
 
@@ -220,7 +279,8 @@ def load_embedder(
     """The embedder for a model directory (default: the bundled all-MiniLM-L6-v2).
 
     ``auto`` uses onnxruntime when it is installed, exporting the graph into
-    ``cache_dir`` on first use, and sentence-transformers otherwise.
+    ``cache_dir`` on first use, and sentence-transformers otherwise. ``onnx-int8``
+    also quantizes that export (once, cached beside it).
     """
     model_dir = Path(model_dir) if model_dir else default_model_dir()
     _check_model_dir(model_dir)
@@ -239,4 +299,10 @@ def load_embedder(
     onnx_path = Path(cache_dir) / "onnx" / f"{model_fingerprint(model_dir)}.onnx"  # one export per model
     if not onnx_path.is_file():
         export_onnx(model_dir, onnx_path)
+    if backend == "onnx-int8":
+        recipe = hashlib.sha256(json.dumps(INT8_RECIPE, sort_keys=True).encode()).hexdigest()[:8]
+        int8_path = onnx_path.with_name(f"{onnx_path.stem}.int8-{recipe}.onnx")  # one per model and recipe
+        if not int8_path.is_file():
+            quantize_onnx(onnx_path, model_dir, int8_path)
+        return OnnxEmbedder(model_dir, int8_path, model_id, threads, variant="int8")
     return OnnxEmbedder(model_dir, onnx_path, model_id, threads)

@@ -37,6 +37,8 @@ def load_bench(
     index = matcher.rubric_index()  # model and index cached before the server starts
     texts = [json.loads(line)["text"] for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [" ".join(t.split(" ")[:300]) for t in texts if len(t.split()) >= 250] or [EXAMPLE.read_text(encoding="utf-8")]
-    results = run_load(texts, clients, seconds, settings.cache_dir, index.embedder.model_dir)
+    server_env = {"EVIDENCE_BACKEND": settings.backend, **({"EVIDENCE_THREADS": str(settings.threads)} if settings.threads else {})}
+    served = index.embedder if settings.backend == "onnx-int8" else None  # fp32 is the bare encode already
+    results = run_load(texts, clients, seconds, settings.cache_dir, index.embedder.model_dir, served, server_env)
     for key, value in results.items():
         typer.echo(f"{key:<32} {value:,.2f}" if isinstance(value, float) else f"{key:<32} {value}")

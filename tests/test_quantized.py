@@ -1,0 +1,61 @@
+"""The int8 ONNX backend (EVIDENCE_BACKEND=onnx-int8): close to fp32, but a different model.
+
+Uses the bundled base model (no rubric adaptation) so that it runs on its own in well under a
+minute: one ONNX export and one quantization into the session's cache directory.
+"""
+
+import numpy as np
+import pytest
+
+from index.embedders import default_model_dir, load_embedder
+from matcher.decision import PARAMS_PATH, load_params, params_path
+from matcher.engine import Matcher
+
+pytestmark = pytest.mark.slow
+SENTENCES = [
+    "I led the migration of 40 services to the new region in Q3.",
+    "I mentored two senior engineers through their first incident command rotations.",
+    "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push; I proposed a staged rollout gate.",
+    "Café, naïve — “quotes” and emoji 🚀 too.",
+]
+TINY = "ok"  # three tokens: quantization moves it most (cosine 0.94 with the base model)
+
+
+@pytest.fixture(scope="module")
+def embedders(cache_dir):
+    fp32 = load_embedder(default_model_dir(), cache_dir, "onnx")
+    int8 = load_embedder(default_model_dir(), cache_dir, "onnx-int8")
+    return fp32, int8
+
+
+def test_int8_vectors_are_close_to_fp32(embedders):
+    fp32, int8 = embedders
+    expected, got = fp32.encode(SENTENCES), int8.encode(SENTENCES)
+    assert got.shape == expected.shape == (len(SENTENCES), 384) and got.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-5)
+    cosine = (got * expected).sum(axis=1)
+    assert cosine.min() > 0.95, cosine
+    assert float((int8.encode([TINY]) * fp32.encode([TINY])).sum()) > 0.9
+    assert not np.array_equal(got, expected)  # it really is the quantized graph
+
+
+def test_int8_is_a_different_model_for_indexes_and_thresholds(embedders, cache_dir):
+    fp32, int8 = embedders
+    assert int8.model_id == fp32.model_id + "+onnx-int8"
+    assert int8.fingerprint != fp32.fingerprint  # so a rubric index built with one is rebuilt for the other
+    quantized = sorted((cache_dir / "onnx").glob("*.int8-*.onnx"))
+    assert len(quantized) == 1 and quantized[0].stat().st_size < 0.9 * (cache_dir / "onnx" / (quantized[0].name.split(".")[0] + ".onnx")).stat().st_size
+    # Loading again reuses the cached quantized graph.
+    again = load_embedder(default_model_dir(), cache_dir, "onnx-int8")
+    assert again.fingerprint == int8.fingerprint
+    assert sorted((cache_dir / "onnx").glob("*.int8-*.onnx")) == quantized
+
+
+def test_each_backend_loads_its_own_fitted_thresholds(cache_dir):
+    assert params_path("onnx") == params_path("auto") == PARAMS_PATH
+    int8_params = load_params(params_path("onnx-int8"))
+    assert params_path("onnx-int8") != PARAMS_PATH
+    assert int8_params.model_id.endswith("+onnx-int8")  # fitted on the quantized model's vectors
+    assert "split=fit" in int8_params.fitted_on
+    assert Matcher.load(cache_dir=cache_dir, backend="onnx-int8").params == int8_params
+    assert Matcher.load(cache_dir=cache_dir, backend="onnx").params == load_params()
