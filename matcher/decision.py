@@ -56,7 +56,17 @@ class DecisionParams(BaseModel):
     model_id: str = ""
 
 
+def params_path(backend: str = "auto") -> Path:
+    """The fitted thresholds for an embedding backend: int8 vectors are not the fp32 ones, so
+    the quantized model has its own file, fitted on the same fit split (``python -m eval.refit``)."""
+    return PARAMS_PATH.with_name("thresholds.onnx-int8.json") if backend == "onnx-int8" else PARAMS_PATH
+
+
 def load_params(path: Path = PARAMS_PATH) -> DecisionParams:
+    if not Path(path).is_file():
+        from rubrics.errors import ModelError
+
+        raise ModelError(f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `python -m eval.refit ... --write` for onnx-int8)")
     return DecisionParams.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
@@ -79,18 +89,27 @@ def behavior_ref(index: "RubricIndex", behavior_id: str) -> BehaviorRef:
     return BehaviorRef(behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name)
 
 
+def behavior_refs(index: "RubricIndex") -> list[BehaviorRef]:
+    """Every behavior's ref, in index column order, built once per index: a 13,896-label
+    taxonomy would otherwise rebuild 13,896 gap refs for every text (0.4 s a text)."""
+    refs = getattr(index, "_behavior_refs", None)
+    if refs is None:
+        refs = [behavior_ref(index, behavior_id) for behavior_id in index.behavior_ids]
+        index._behavior_refs = refs  # type: ignore[attr-defined]
+    return refs
+
+
 def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> MatchResult:
     """The matches, strengths, citations and gaps for one analysed text."""
     rubric = index.rubric
     mask = evidence_mask(analysis.scores, params.threshold, params.max_rank)
     matches: list[Match] = []
-    gaps: list[BehaviorRef] = []
-    for col, behavior_id in enumerate(index.behavior_ids):
-        ref = behavior_ref(index, behavior_id)
+    refs = behavior_refs(index)
+    evidenced = mask.any(axis=0)  # only these columns need work: the rest are gaps
+    gaps: list[BehaviorRef] = [ref for ref, hit in zip(refs, evidenced.tolist()) if not hit]
+    for col in np.flatnonzero(evidenced).tolist():
+        ref = refs[col]
         rows = np.flatnonzero(mask[:, col])
-        if rows.size == 0:
-            gaps.append(ref)
-            continue
         rows = rows[np.argsort(-analysis.scores[rows, col], kind="stable")]
         best_row = int(rows[0])
         score = float(analysis.scores[best_row, col])

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-import numpy as np
 
 from index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, load_embedder
 from index.rubric_index import RubricIndex, load_or_build_rubric_index
@@ -21,11 +20,11 @@ from rubrics.errors import ModelError
 from rubrics.model import Rubric
 from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
-from .decision import Analysis, DecisionParams, decide, load_params
+from .decision import Analysis, DecisionParams, decide, load_params, params_path
 from .injection import looks_like_instruction
 from .inputs import DEFAULT_MAX_CHARS, check_text
 from .result import MatchResult
-from .segment import segment_text
+from .segment import segment_text, whole_text_segment
 
 
 if TYPE_CHECKING:
@@ -75,7 +74,7 @@ class Matcher:
         if backend not in BACKENDS:
             raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
         return cls(
-            cache_dir=Path(cache_dir), params=params or load_params(), model_dir=model_dir, backend=backend,
+            cache_dir=Path(cache_dir), params=params or load_params(params_path(backend)), model_dir=model_dir, backend=backend,
             threads=threads, adapt=adapt, max_chars=max_chars, progress=progress, judge=judge,
             llm_concurrency=llm_concurrency,
         )
@@ -103,7 +102,7 @@ class Matcher:
 
     def analyze_many(self, texts: Sequence[str], index: RubricIndex) -> list[Analysis]:
         """Segment and score several texts, embedding all their segments in one pass."""
-        all_segments = [segment_text(text) for text in texts]
+        all_segments = [segment_text(text) or whole_text_segment(text) for text in texts]
         flat = [s.clean for segments in all_segments for s in segments]
         vectors = index.embedder.encode(flat)
         scores, best = index.behavior_scores(vectors, self.params.item_top_k)

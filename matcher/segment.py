@@ -173,3 +173,20 @@ def segment_text(text: str) -> list[Segment]:
                 continue
             segments.append(Segment(start=s, end=e, quote=quote, clean=clean, heading=heading))
     return segments
+
+
+def whole_text_segment(text: str) -> list[Segment]:
+    """A one-line text the segmenter keeps nothing of, as one segment.
+
+    The segmenter skips short lines as titles ("Experience with Kubernetes") and fragments
+    under four words ("python"), which is right inside a document but leaves a short text
+    on its own (a job-ad line, a skill phrase) with nothing to match: 33 of the 101 ESCO
+    TECH sentences. Such a line is matched whole; a markdown heading, rule or page
+    furniture on its own still gives nothing.
+    """
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    line = text[start:end]
+    if "\n" in line or not any(c.isalnum() for c in line) or _HEADING.match(line) or _RULE.match(line) or _NOISE.match(line):
+        return []
+    return [Segment(start=start, end=end, quote=line, clean=" ".join(line.split()))]

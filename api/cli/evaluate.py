@@ -37,9 +37,9 @@ class EvalFormat(str, Enum):
 
 @eval_app.command("run")
 def eval_run(
-    dataset: Path = typer.Argument(..., help="A JSONL dataset (see README: Evaluation)."),
-    rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
-    split: str = typer.Option("test", "--split", help="all, fit or test (the thresholds are fitted on 'fit')."),
+    dataset: Path = typer.Argument(..., help="A JSONL dataset (see README: Evaluation), or an ESCO / SkillSkape CSV benchmark."),
+    rubric: Optional[str] = typer.Option(None, "--rubric", "-r", help="Default: the IC6 ladder; for a CSV, the skills_en_label.txt beside it (a .txt label list is imported)."),
+    split: Optional[str] = typer.Option(None, "--split", help="all, fit or test (default: test for JSONL, where thresholds are fitted on 'fit'; all for a CSV)."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the full JSON record here."),
     judge: str = typer.Option("offline", "--judge", "-j", help="offline, llm, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
@@ -54,17 +54,18 @@ def eval_run(
 
     Every run is recorded (JSON in the runs folder, a row in its history): see `evidence eval runs`.
     """
-    from eval.dataset import load_dataset
+    from eval.esco import eval_rubric, load_eval_samples
     from eval.gate import parse_floors
     from eval.run import evaluate
 
-    if split not in {"all", "fit", "test"}:
+    if split not in {None, "all", "fit", "test"}:
         raise EvidenceError(f"--split must be all, fit or test, not {split!r}")
     floors = parse_floors(fail_under) if fail_under is not None else None  # a typo fails before the run, not after
     settings = settings_from_env()
     matcher = build_matcher(settings, judge)
-    index = matcher.rubric_index(rubric)
-    samples = load_dataset(dataset, index.rubric, split)[:limit]  # type: ignore[arg-type]
+    index = matcher.rubric_index(eval_rubric(dataset, rubric, DEFAULT_RUBRIC_ID))
+    samples, split = load_eval_samples(dataset, index.rubric, split)  # JSONL, or an ESCO / SkillSkape CSV
+    samples = samples[:limit]
     record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty(), bias=bias)  # type: ignore[arg-type]
     if not no_log:
         path = _history(settings, log_dir).save(record)
@@ -224,15 +225,16 @@ def eval_report(
 def eval_fit(
     dataset: Path = typer.Argument(..., help="The development set; only its 'fit' split is used."),
     rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
-    write: bool = typer.Option(False, "--write", help="Save as the shipped thresholds (matcher/thresholds.json)."),
+    write: bool = typer.Option(False, "--write", help="Save as the shipped thresholds of this backend (matcher/thresholds.json; thresholds.onnx-int8.json for EVIDENCE_BACKEND=onnx-int8)."),
 ):
     """Fit the decision thresholds on the fit split of a development set."""
     from eval.dataset import file_sha256, load_dataset
     from eval.fit import fit_params
     from eval.run import analyze_samples
-    from matcher.decision import PARAMS_PATH
+    from matcher.decision import params_path
 
     matcher = build_matcher(settings_from_env())
+    PARAMS_PATH = params_path(matcher.backend)  # each backend's vectors get their own thresholds
     index = matcher.rubric_index(rubric)
     samples = load_dataset(dataset, index.rubric, "fit")
     analyses = analyze_samples(matcher, samples, index, progress=sys.stderr.isatty())

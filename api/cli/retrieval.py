@@ -1,0 +1,74 @@
+"""``evidence eval retrieval``: rank a whole taxonomy per sample (the ESCO benchmark's protocol)."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rubrics.store import DEFAULT_RUBRIC_ID
+
+from .common import settings_from_env
+from .evaluate import eval_app
+
+
+class QueryOption(str, Enum):
+    sentence = "sentence"
+    segments = "segments"
+    both = "both"
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Path = typer.Argument(..., help="An ESCO / SkillSkape CSV benchmark (or a JSONL dataset)."),
+    rubric: Optional[str] = typer.Option(None, "--rubric", "-r", help="Default: the skills_en_label.txt beside a CSV (a .txt label list is imported)."),
+    split: Optional[str] = typer.Option(None, "--split", help="all, fit or test (default: all for a CSV, test for JSONL)."),
+    query: QueryOption = typer.Option(QueryOption.sentence, "--query", help="sentence (whole text), segments (the matcher's), or both."),
+    lexical: bool = typer.Option(True, "--lexical/--dense-only", help="Fuse BM25 over the label texts with the dense ranking (RRF)."),
+    template: list[str] = typer.Option([], "--template", help="Extra label phrasing, e.g. 'experience with {label}' (repeatable)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+):
+    """RP@5, RP@10, MRR and nDCG@10 over every label of the rubric, and where the time went."""
+    from eval.esco import eval_rubric, load_eval_samples
+    from eval.retrieval import LabelSpace, rank_samples, retrieval_metrics
+    from index.embedders import load_embedder
+
+    settings = settings_from_env()
+    started = time.perf_counter()
+    resolved = eval_rubric(dataset, rubric, DEFAULT_RUBRIC_ID)
+    if isinstance(resolved, str):
+        from rubrics.store import load_rubric
+
+        resolved = load_rubric(resolved)
+    samples, split = load_eval_samples(dataset, resolved, split)
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    # The base model, never a rubric-adapted one: a flat taxonomy has no examples to adapt to.
+    embedder = load_embedder(settings.model_dir, settings.cache_dir, settings.backend, settings.threads)
+    model_seconds = time.perf_counter() - started
+    space = LabelSpace.build(resolved, embedder, tuple(template), lexical, settings.cache_dir)
+    rankings, timings = rank_samples(samples, space, embedder, query.value)
+    started = time.perf_counter()
+    metrics = retrieval_metrics(samples, rankings)
+    timings = {"load_data": load_seconds, "load_model": model_seconds, **space.timings, **timings, "metrics": time.perf_counter() - started}
+    record = {
+        "dataset": str(dataset), "split": split, "samples": len(samples), "with_labels": sum(bool(s.gold) for s in samples),
+        "rubric_id": resolved.id, "labels": len(space.ids), "model": embedder.model_id, "query": query.value,
+        "lexical": lexical, "templates": list(template), "metrics": {k: round(v, 4) for k, v in metrics.items()},
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    if fmt == "json":
+        typer.echo(json.dumps(record, indent=1))
+        return
+    typer.echo(
+        f"{dataset} [{split}] {record['samples']} samples ({record['with_labels']} with labels) vs {record['labels']:,} labels, "
+        f"model {record['model']}, query {query.value}, {'dense + BM25 (RRF)' if lexical else 'dense only'}"
+        + (f", templates {list(template)}" if template else "")
+    )
+    for key, value in metrics.items():
+        typer.echo(f"  {key:<10} {value:.3f}")
+    typer.echo("  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))

@@ -1,0 +1,208 @@
+"""Loaders for public skill-extraction benchmarks: job-ad sentences labelled with ESCO skills.
+
+Two CSV formats, both turned into the project's ``eval.dataset.Sample`` so that
+``eval.run.evaluate`` and ``eval.metrics`` score them unchanged:
+
+- **ESCO skill extraction** (Decorte et al. 2022; TECH and HOUSE): ``sentence,span,sub_span,label``,
+  one row per annotated span. Rows are grouped by sentence into one sample whose gold
+  labels are the set of its rows' labels; ``LABEL NOT PRESENT`` and ``UNDERSPECIFIED``
+  rows carry no label (a sentence with only those is a negative). Each ``span`` is an
+  exact substring of its sentence and becomes the label's evidence, so citations score too.
+- **SkillSkape** (Magron et al. 2024, synthetic): ``,sentence,skills`` where ``skills`` is a
+  Python-list literal of ESCO labels, ``['UNK']`` when none fits. No spans.
+
+Labels are matched, exactly and then ignoring case, against the behaviors of a rubric
+made from the ESCO label list (``skills_en_label.txt``, one preferred label per line,
+imported by the plain-list importer). A label missing from the rubric is an error that
+names the file and line: a silently dropped gold label would inflate every metric.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+from pathlib import Path
+from typing import Literal
+
+from rubrics.errors import DatasetError
+from rubrics.model import Rubric
+from rubrics.plain_list import import_list_file
+
+from .dataset import Label, Sample, Split, split_of
+
+CsvFormat = Literal["esco", "skillskape"]
+NO_LABEL = frozenset({"LABEL NOT PRESENT", "UNDERSPECIFIED"})  # ESCO rows without a usable label
+SKILLSKAPE_NO_LABEL = "UNK"
+LABELS_FILE = "skills_en_label.txt"
+ESCO_COLUMNS = {"sentence", "span", "label"}
+SKILLSKAPE_COLUMNS = {"sentence", "skills"}
+MAX_CSV_BYTES = 50_000_000
+csv.field_size_limit(1_000_000)
+
+
+def _read(path: Path) -> str:
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"dataset not found: {path}")
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise DatasetError(f"{path}: larger than the {MAX_CSV_BYTES:,}-byte limit")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def detect_csv_format(path: Path) -> CsvFormat:
+    """Which benchmark a CSV file holds, from its header row."""
+    header = next(csv.reader(io.StringIO(_read(path))), [])
+    columns = {c.strip() for c in header}
+    if ESCO_COLUMNS <= columns:
+        return "esco"
+    if SKILLSKAPE_COLUMNS <= columns:
+        return "skillskape"
+    raise DatasetError(
+        f"{path}: unknown CSV header {header!r} (expected ESCO skill extraction: sentence,span,sub_span,label; "
+        "or SkillSkape: ,sentence,skills)"
+    )
+
+
+def find_labels_file(dataset: Path) -> Path:
+    """The ESCO label list for a dataset: beside it, else in a sibling folder (SkillSkape
+    ships none, and uses the same ESCO labels)."""
+    dataset = Path(dataset).resolve()
+    beside = dataset.parent / LABELS_FILE
+    if beside.is_file():
+        return beside
+    siblings = sorted(dataset.parent.parent.glob(f"*/{LABELS_FILE}"))
+    if siblings:
+        return siblings[0]
+    raise DatasetError(f"{dataset}: no {LABELS_FILE} beside it or in a sibling folder; pass the label list with --rubric")
+
+
+def labels_rubric(labels_file: Path) -> Rubric:
+    """The ESCO taxonomy as a rubric: one behavior per label, ids ``behaviors.<line>``."""
+    return import_list_file(Path(labels_file))
+
+
+class _LabelResolver:
+    def __init__(self, rubric: Rubric):
+        self.exact = {b.text.strip(): b.id for b in rubric.behaviors}
+        self.folded = {b.text.strip().lower(): b.id for b in rubric.behaviors}
+        self.known = {b.id for b in rubric.behaviors}
+        self.rubric_id = rubric.id
+
+    def __call__(self, label: str, where: str) -> str:
+        label = label.strip()
+        found = self.exact.get(label) or self.folded.get(label.lower()) or (label if label in self.known else None)
+        if found is None:
+            raise DatasetError(f"{where}: label {label!r} is not in rubric {self.rubric_id}")
+        return found
+
+
+def _keep(sample_id: str, split: Split) -> bool:
+    return split == "all" or split_of(sample_id) == split
+
+
+def load_esco_csv(path: Path, rubric: Rubric, split: Split = "all") -> list[Sample]:
+    """ESCO skill-extraction annotations: one sample per sentence, in order of first appearance."""
+    path = Path(path)
+    resolve = _LabelResolver(rubric)
+    reader = csv.DictReader(io.StringIO(_read(path)))
+    missing = ESCO_COLUMNS - set(reader.fieldnames or ())
+    if missing:
+        raise DatasetError(f"{path}: not an ESCO skill-extraction CSV (missing column {min(missing)!r})")
+    grouped: dict[str, dict[str, list[str]]] = {}  # sentence -> label id -> spans
+    for line, row in enumerate(reader, start=2):
+        sentence, span, label = row["sentence"] or "", row["span"] or "", (row["label"] or "").strip()
+        if not sentence.strip():
+            raise DatasetError(f"{path}:{line}: empty sentence")
+        if span and span not in sentence:
+            raise DatasetError(f"{path}:{line}: span is not verbatim in its sentence: {span[:60]!r}")
+        labels = grouped.setdefault(sentence, {})
+        if not label:
+            raise DatasetError(f"{path}:{line}: empty label (use LABEL NOT PRESENT for a span without one)")
+        if label in NO_LABEL:
+            continue
+        spans = labels.setdefault(resolve(label, f"{path}:{line}"), [])
+        if span and span not in spans:
+            spans.append(span)
+    samples = []
+    for number, (sentence, labels) in enumerate(grouped.items(), start=1):
+        sample_id = f"{path.stem}#{number}"
+        if _keep(sample_id, split):
+            samples.append(Sample(id=sample_id, text=sentence, labels=[Label(behavior=b, evidence=e) for b, e in labels.items()]))
+    if not samples:
+        raise DatasetError(f"{path}: no samples{'' if split == 'all' else f' in the {split} split'}")
+    return samples
+
+
+def parse_skills(value: str, where: str) -> list[str]:
+    """``"['C#', 'Java (computer programming)']"`` -> the list; a literal, never evaluated code."""
+    try:
+        parsed = ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError) as exc:
+        raise DatasetError(f"{where}: skills is not a Python list literal: {value[:60]!r}") from exc
+    if not isinstance(parsed, (list, tuple)) or not all(isinstance(s, str) for s in parsed):
+        raise DatasetError(f"{where}: skills must be a list of strings, not {value[:60]!r}")
+    return list(parsed)
+
+
+def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all") -> list[Sample]:
+    """SkillSkape: one sample per row; ``UNK`` means no ESCO label fits."""
+    path = Path(path)
+    resolve = _LabelResolver(rubric)
+    reader = csv.DictReader(io.StringIO(_read(path)))
+    missing = SKILLSKAPE_COLUMNS - set(reader.fieldnames or ())
+    if missing:
+        raise DatasetError(f"{path}: not a SkillSkape CSV (missing column {min(missing)!r})")
+    samples, seen = [], set()
+    for number, row in enumerate(reader, start=1):
+        where = f"{path}:row {number}"
+        sentence = row["sentence"] or ""
+        if not sentence.strip():
+            raise DatasetError(f"{where}: empty sentence")
+        key = (row.get("") or "").strip() or str(number)
+        sample_id = f"{path.stem}#{key}"
+        if sample_id in seen:
+            raise DatasetError(f"{where}: duplicate row index {key!r}")
+        seen.add(sample_id)
+        ids = list(dict.fromkeys(resolve(s, where) for s in parse_skills(row["skills"] or "", where) if s.strip() != SKILLSKAPE_NO_LABEL))
+        if _keep(sample_id, split):
+            samples.append(Sample(id=sample_id, text=sentence, labels=[Label(behavior=b) for b in ids]))
+    if not samples:
+        raise DatasetError(f"{path}: no samples{'' if split == 'all' else f' in the {split} split'}")
+    return samples
+
+
+def load_csv_dataset(path: Path, rubric: Rubric, split: Split = "all") -> list[Sample]:
+    """Either benchmark, detected from the header."""
+    if detect_csv_format(path) == "esco":
+        return load_esco_csv(path, rubric, split)
+    return load_skillskape_csv(path, rubric, split)
+
+
+def is_csv_dataset(path: Path) -> bool:
+    return Path(path).suffix.lower() == ".csv"
+
+
+def eval_rubric(dataset: Path, rubric: str | None, default: str) -> Rubric | str:
+    """The rubric to score ``dataset`` against: ``--rubric`` when given (a ``.txt`` label list is
+    imported as a plain list), else the ESCO label list found beside a CSV benchmark, else ``default``."""
+    if rubric and Path(rubric).suffix.lower() == ".txt":
+        return labels_rubric(Path(rubric))
+    if rubric:
+        return rubric
+    return labels_rubric(find_labels_file(dataset)) if is_csv_dataset(dataset) else default
+
+
+def load_eval_samples(dataset: Path, rubric: Rubric, split: str | None) -> tuple[list[Sample], str]:
+    """A JSONL dev set (default split ``test``) or a CSV benchmark (default split ``all``: a
+    public validation file is scored whole), and the split used."""
+    from .dataset import load_dataset
+
+    if is_csv_dataset(dataset):
+        split = split or "all"
+        return load_csv_dataset(dataset, rubric, split), split  # type: ignore[arg-type]
+    split = split or "test"
+    return load_dataset(dataset, rubric, split), split  # type: ignore[arg-type]
