@@ -87,34 +87,110 @@ def synthetic_promo_docs(texts: list[str], count: int = 200, words: int = 1000) 
     return docs
 
 
-def scoring_throughput(matcher: Matcher, texts: list[str], folder: Path, count: int = 200) -> dict[str, float]:
-    """`evidence score` on ``count`` ~1,000-word documents (fresh store) against bare encode of their sentences."""
-    from api.scoring.runner import score_documents
-    from api.scoring.store import ScoreStore
-    from index.embedders import SentenceTransformerEmbedder
-
-    docs = synthetic_promo_docs(texts, count)
+def _write_docs(docs: list[str], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, doc in enumerate(docs):
         path = folder / f"packet-{i:03d}.md"
         path.write_text(doc, encoding="utf-8")
         paths.append(path)
+    return paths
+
+
+def _timed_score(paths: list[Path], matcher: Matcher, store_path: Path, engine=None) -> tuple[float, list]:
+    from api.scoring.runner import score_documents
+    from api.scoring.store import ScoreStore
+
+    store = ScoreStore(store_path)  # a fresh store: everything is scored
+    started = time.perf_counter()
+    outcomes = score_documents(paths, matcher, matcher.rubric_index().rubric, store, progress=False, engine=engine)
+    seconds = time.perf_counter() - started
+    store.close()
+    return seconds, outcomes
+
+
+def scoring_throughput(
+    matcher: Matcher, texts: list[str], folder: Path, count: int = 200, spec=None, ray: bool = False, llm_replay: bool = False,
+) -> dict[str, float]:
+    """`evidence score` on ``count`` ~1,000-word documents (fresh store) against bare encode of their sentences.
+
+    With ``ray`` (needs ``spec``, the explicit Matcher arguments), the same documents again
+    through ``--engine ray`` on a local Ray instance using every core. With ``llm_replay``,
+    twice more with the LLM judge answering from a local replay server (``eval.replay_server``,
+    the real openai client over HTTP): calls and prompt sizes per document, then a second run
+    that the response cache answers.
+    """
+    from index.embedders import SentenceTransformerEmbedder
+
+    docs = synthetic_promo_docs(texts, count)
+    paths = _write_docs(docs, folder / "docs")
     index = matcher.rubric_index()
     segments = [s.clean for doc in docs for s in segment_text(doc)]
     reference = SentenceTransformerEmbedder(index.embedder.model_dir)
     reference.encode(segments[:64])
     st_seconds = _best_seconds(lambda: reference.encode(segments), 1)
-    store = ScoreStore(folder / "results.sqlite")
-    started = time.perf_counter()
-    score_documents(paths, matcher, index.rubric, store, progress=False)
-    score_seconds = time.perf_counter() - started
-    store.close()
-    return {
+    score_seconds, _ = _timed_score(paths, matcher, folder / "local.sqlite")
+    out = {
         "score_documents": count,
         "score_mean_words": sum(len(d.split()) for d in docs) / count,
         "score_sentences": len(segments),
-        "score_documents_per_s": count / score_seconds,
         "score_bare_st_encode_sentences_per_s": len(segments) / st_seconds,
+        "score_documents_per_s": count / score_seconds,
         "score_ratio_vs_bare_st_encode": st_seconds / score_seconds,
     }
+    if ray:
+        out.update(_ray_scoring(paths, matcher, spec, folder, st_seconds))
+    if llm_replay:
+        out.update(_replay_scoring(paths, matcher, folder, st_seconds))
+    return out
+
+
+def _ray_scoring(paths: list[Path], matcher: Matcher, spec, folder: Path, st_seconds: float) -> dict[str, float]:
+    from api.scoring.engines import RayEngine
+
+    if spec is None:
+        raise ValueError("the Ray benchmark needs the MatcherSpec its actors load")
+    started = time.perf_counter()
+    engine = RayEngine(spec)  # a local Ray instance, one single-threaded actor per core
+    engine.wait_ready()
+    start_seconds = time.perf_counter() - started
+    try:
+        seconds, _ = _timed_score(paths, matcher, folder / "ray.sqlite", engine)
+    finally:
+        engine.close()
+    return {
+        "score_ray_workers": engine.workers,
+        "score_ray_start_seconds": start_seconds,
+        "score_ray_documents_per_s": len(paths) / seconds,
+        "score_ray_ratio_vs_bare_st_encode": st_seconds / seconds,
+    }
+
+
+def _replay_scoring(paths: list[Path], matcher: Matcher, folder: Path, st_seconds: float) -> dict[str, float]:
+    from dataclasses import replace
+
+    from matcher.judge import JudgeConfig
+
+    from .replay_server import ReplayServer
+
+    out: dict[str, float] = {}
+    with ReplayServer() as server:
+        config = JudgeConfig(model="replay", base_url=server.base_url, timeout=60.0, max_retries=0)
+        judged = replace(matcher, judge=config.build(folder / "llm-cache.sqlite"))  # shares the loaded model
+        for run in (1, 2):
+            seconds, outcomes = _timed_score(paths, judged, folder / f"llm-{run}.sqlite")
+            usage = [o.result.usage for o in outcomes if o.result]
+            n = len(paths)
+            out.update({
+                f"score_llm_run{run}_documents_per_s": n / seconds,
+                f"score_llm_run{run}_calls_per_document": sum(u.calls for u in usage) / n,
+                f"score_llm_run{run}_cache_hits_per_document": sum(u.cache_hits for u in usage) / n,
+                f"score_llm_run{run}_estimated_input_tokens_per_document": sum(u.input_tokens for u in usage) / n,
+                f"score_llm_run{run}_estimated_output_tokens_per_document": sum(u.output_tokens for u in usage) / n,
+                f"score_llm_run{run}_fallbacks": sum(o.result.judge.status != "ok" for o in outcomes if o.result),
+            })
+            if run == 1:
+                out["score_llm_run1_matches_per_document"] = sum(len(o.result.matches) for o in outcomes if o.result) / n
+                out["score_llm_run1_quotes_located_share"] = sum(u.quotes_located for u in usage) / max(1, sum(u.quotes_returned for u in usage))
+        out["score_llm_server_requests"] = server.requests
+    return out

@@ -16,6 +16,8 @@ def bench(
     dataset: Optional[Path] = typer.Option(None, "--dataset", help="JSONL whose texts to use (default: the bundled dev set)."),
     repeats: int = typer.Option(3, "--repeats", min=1),
     scoring: bool = typer.Option(False, "--score", help="Also batch-score 200 synthetic ~1,000-word promo docs (a few minutes)."),
+    engine: str = typer.Option("local", "--engine", help="With --score: ray also scores them with --engine ray on this machine."),
+    llm_replay: bool = typer.Option(False, "--llm-replay", help="With --score: also score them twice with the LLM judge against a local replay server."),
 ):
     """Measure speed: tagging throughput against bare model.encode, and cold start."""
     import json
@@ -33,7 +35,12 @@ def bench(
     matcher = build_matcher(settings)
     results = {**throughput(matcher, texts, repeats), **cold_start(EXAMPLE, repeats)}
     if scoring:
+        from .score import matcher_spec
+
+        if engine not in {"local", "ray"}:
+            raise typer.BadParameter("--engine must be local or ray")
+        spec = matcher_spec(settings, "offline") if engine == "ray" else None
         with tempfile.TemporaryDirectory() as folder:
-            results.update(scoring_throughput(matcher, texts, Path(folder)))
+            results.update(scoring_throughput(matcher, texts, Path(folder), spec=spec, ray=engine == "ray", llm_replay=llm_replay))
     for key, value in results.items():
         typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")

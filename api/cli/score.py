@@ -4,14 +4,45 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from rubrics.errors import EvidenceError
 from rubrics.store import DEFAULT_RUBRIC_ID
 
-from .common import build_matcher, settings_from_env
+from ..scoring.levels import DEFAULT_BAR
+
+from .common import settings_from_env
 from .root import app
+
+
+def matcher_spec(settings, judge_mode: str):
+    """The explicit Matcher arguments every engine's processes load (the judge as its config)."""
+    from matcher.decision import load_params, params_path
+
+    from ..scoring.engines import MatcherSpec
+    from ..settings import judge_config
+
+    return MatcherSpec(
+        cache_dir=settings.cache_dir, params=load_params(params_path(settings.backend)), model_dir=settings.model_dir, backend=settings.backend,
+        max_chars=settings.max_chars, threads=settings.threads, adapt=settings.adapt, judge=judge_config(settings, judge_mode),
+        llm_cache=settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None, llm_concurrency=settings.llm_concurrency,
+    )
+
+
+def make_engine(name: str, spec, matcher, ray_address: str | None, workers: int | None):
+    from ..scoring.engines import ENGINES, LocalEngine
+
+    if name not in ENGINES:
+        raise EvidenceError(f"--engine must be {' or '.join(ENGINES)}, not {name!r}")
+    if name == "local":
+        if ray_address or workers:
+            raise EvidenceError("--ray-address and --workers need --engine ray")
+        return LocalEngine(matcher)
+    from ..scoring.engines import RayEngine
+
+    return RayEngine(spec, address=ray_address, workers=workers)
 
 
 @app.command()
@@ -19,35 +50,58 @@ def score(
     paths: list[Path] = typer.Argument(..., help="Files and folders (searched recursively) of .md, .txt, .docx, .pdf."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder: reports, cohort CSV and HTML, and the results store."),
     rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
+    track: Optional[Path] = typer.Option(None, "--track", help="A <id>.track.yaml: score against every level and report the level fit."),
+    level: Optional[str] = typer.Option(None, "--level", help="With --track: report gaps to the level above this one (default: the level each document fits)."),
+    fit_bar: float = typer.Option(DEFAULT_BAR, "--fit-bar", min=0.0, max=1.0, help="With --track: a level fits when this share of its behaviors is evidenced."),
     judge: str = typer.Option("auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
     rescore: bool = typer.Option(False, "--rescore", help="Score again even what the store already has."),
+    engine: str = typer.Option("local", "--engine", help="local (this process) or ray (a Ray cluster; pip install 'evidence-matcher[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="With --engine ray: the cluster to join (default: start Ray on this machine)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="With --engine ray: scoring actors (default: one per CPU of the cluster)."),
 ):
     """Batch-score promo docs into per-document reports and a cohort report (resumable)."""
     from matcher.documents import find_documents
     from rubrics.store import load_rubric
 
-    from ..scoring.reports import write_reports
-    from ..scoring.runner import score_documents
+    from ..scoring.levels import check_level
+    from ..scoring.reports import write_reports, write_track_reports
+    from ..scoring.runner import score_against
     from ..scoring.store import ScoreStore
+    from .common import progress_bars
 
     settings = settings_from_env()
-    loaded = load_rubric(rubric)
+    if track is not None:
+        from rubrics.track import load_track
+
+        loaded_track, rubrics = load_track(track)
+        target = check_level(loaded_track, level)
+    else:
+        if level is not None:
+            raise EvidenceError("--level needs --track")
+        loaded_track, rubrics, target = None, [load_rubric(rubric)], None
     documents = find_documents(paths)
     if not documents:
         raise EvidenceError("no .md, .txt, .docx or .pdf files found in the given paths")
-    matcher = build_matcher(settings, judge)
+    spec = matcher_spec(settings, judge)
+    matcher = spec.load(progress=progress_bars())
+    runner = make_engine(engine, spec, matcher, ray_address, workers)
     store = ScoreStore(out / "results.sqlite")
     try:
-        outcomes = score_documents(documents, matcher, loaded, store, rescore=rescore, progress=sys.stderr.isatty())
+        rows = score_against(documents, matcher, rubrics, store, rescore=rescore, progress=sys.stderr.isatty(), engine=runner)
     finally:
         store.close()
+        runner.close()
     root = paths[0].resolve() if len(paths) == 1 and paths[0].is_dir() else None
-    written = write_reports(outcomes, loaded, out, root)
+    if loaded_track is not None:
+        written = write_track_reports(rows, loaded_track, rubrics, out, root, fit_bar, target)
+    else:
+        written = write_reports([row[0] for row in rows], rubrics[0], out, root)
+    outcomes = [o for row in rows for o in row]
     counts = {status: sum(o.status == status for o in outcomes) for status in ("scored", "stored", "failed")}
-    typer.echo(f"{len(outcomes)} documents: {counts['scored']} scored, {counts['stored']} already in the store, {counts['failed']} failed")
-    for o in outcomes:
-        if o.status == "failed":
-            typer.echo(f"  failed: {o.error}", err=True)
+    per = f" × {len(rubrics)} levels" if loaded_track is not None else ""
+    typer.echo(f"{len(rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, {counts['failed']} failed")
+    for error in dict.fromkeys(o.error for o in outcomes if o.status == "failed"):
+        typer.echo(f"  failed: {error}", err=True)
     typer.echo(f"cohort report: {written['html']}\ncohort CSV: {written['csv']}\nper-document reports: {written['documents']}")
     if counts["failed"]:
         raise typer.Exit(3)

@@ -1,18 +1,26 @@
-"""Score many documents: read, look up the store, embed in batches, store each result at once."""
+"""Score many documents: read, look up the store, score in chunks, store each result at once.
+
+The driver (this module) reads and hashes every document and owns the store; an engine
+(``engines``: this process, or Ray actors) scores the chunks it is given and hands each
+back as soon as it is done, so results are committed one chunk at a time whichever
+engine runs them. With several rubrics (the levels of a track) each document is scored
+against each one, and each (document, rubric) pair is its own row in the store.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Iterator, Literal
 
 from matcher.documents import DocumentError, read_document
 from matcher.engine import Matcher
 from matcher.result import MatchResult
-from rubrics.errors import EvidenceError
 from rubrics.model import Rubric
 
+from .engines import Chunk, Engine, LocalEngine, WorkerFailure
 from .store import ScoreStore, content_key
 
 CHUNK = 8  # documents whose sentences are embedded together
@@ -31,61 +39,85 @@ def judge_label(matcher: Matcher) -> str:
     return f"llm:{matcher.judge.model.model_id}" if matcher.judge else "offline"
 
 
-def score_documents(paths: list[Path], matcher: Matcher, rubric: Rubric, store: ScoreStore, rescore: bool = False, progress: bool = True) -> list[Outcome]:
+def score_documents(paths: list[Path], matcher: Matcher, rubric: Rubric, store: ScoreStore, rescore: bool = False, progress: bool = True, engine: Engine | None = None) -> list[Outcome]:
+    """Each document against one rubric."""
+    return [row[0] for row in score_against(paths, matcher, [rubric], store, rescore, progress, engine)]
+
+
+def score_against(
+    paths: list[Path], matcher: Matcher, rubrics: list[Rubric], store: ScoreStore, rescore: bool = False,
+    progress: bool = True, engine: Engine | None = None,
+) -> list[list[Outcome]]:
+    """Each document against each rubric: ``out[i][j]`` is ``paths[i]`` against ``rubrics[j]``.
+
+    ``matcher`` (the driver's) adapts the model to each rubric once, before any engine
+    work, and names the model and judge that key the store.
+    """
     from tqdm import tqdm
 
-    index = matcher.rubric_index(rubric)
-    model, judge = index.embedder.model_id, judge_label(matcher)
-    outcomes: dict[Path, Outcome] = {}
-    pending: list[tuple[Path, str, str, str]] = []  # path, key, sha, text
-    bar = tqdm(total=len(paths), unit="doc", desc="scoring", disable=not progress, dynamic_ncols=True)
+    engine = engine or LocalEngine(matcher)
+    models = [matcher.rubric_index(rubric).embedder.model_id for rubric in rubrics]
+    judge = judge_label(matcher)
+    outcomes: dict[tuple[Path, int], Outcome] = {}
+    members: dict[int, list[tuple[Path, int, str, str]]] = {}  # chunk index -> (path, rubric, key, sha) per text
+    desc = "scoring" if len(rubrics) == 1 else f"scoring ({len(rubrics)} levels)"
+    bar = tqdm(total=len(paths) * len(rubrics), unit="doc", desc=desc, disable=not progress, dynamic_ncols=True)
 
-    def record(path: Path, key: str, sha: str, result: MatchResult | None, error: str | None) -> None:
-        store.put(key, sha, str(path), rubric.id, rubric.fingerprint(), model, judge, result, error)
-        outcomes[path] = Outcome(path, key, "scored" if result else "failed", result, error)
+    def record(path: Path, j: int, key: str, sha: str, result: MatchResult | None, error: str | None) -> None:
+        if not isinstance(error, WorkerFailure):  # the engine failed, not the document: try again next run
+            store.put(key, sha, str(path), rubrics[j].id, rubrics[j].fingerprint(), models[j], judge, result, error)
+        outcomes[path, j] = Outcome(path, key, "scored" if result else "failed", result, error)
         bar.update(1)
 
-    def flush() -> None:
-        texts = [text for _, _, _, text in pending]
-        try:
-            results = matcher.match_many(texts, rubric)
-        except EvidenceError:
-            results = None  # one bad document: score them one by one
-        for i, (path, key, sha, text) in enumerate(pending):
-            if results is not None:
-                record(path, key, sha, results[i], None)
-                continue
-            try:
-                record(path, key, sha, matcher.match(text, rubric), None)
-            except EvidenceError as exc:
-                record(path, key, sha, None, str(exc))
-        pending.clear()
+    def chunks() -> Iterator[Chunk]:
+        pending: list[list[tuple[Path, str, str, str]]] = [[] for _ in rubrics]  # per rubric: path, key, sha, text
 
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            outcomes[path] = Outcome(path, "", "failed", error=f"{path.name}: cannot read ({exc.strerror})")
-            bar.update(1)
-            continue
-        sha = hashlib.sha256(data).hexdigest()
-        key = content_key(sha, rubric.fingerprint(), model, judge)
-        stored = None if rescore else store.get(key)
-        if stored is not None:
-            outcomes[path] = Outcome(path, key, "stored" if stored.status == "ok" else "failed", stored.result, stored.error)
-            bar.update(1)
-            continue
-        try:
-            text = read_document(path)
-            if len(text) > matcher.max_chars:
-                raise DocumentError(f"{path.name}: {len(text):,} characters is over the {matcher.max_chars:,} limit")
-        except DocumentError as exc:
-            record(path, key, sha, None, str(exc))
-            continue
-        pending.append((path, key, sha, text))
-        if len(pending) >= CHUNK:
-            flush()
-    if pending:
-        flush()
-    bar.close()
-    return [outcomes[p] for p in paths]
+        numbers = itertools.count()
+
+        def emit(j: int) -> Chunk:
+            chunk = Chunk(next(numbers), rubrics[j], tuple(text for *_, text in pending[j]))
+            members[chunk.index] = [(path, j, key, sha) for path, key, sha, _ in pending[j]]
+            pending[j] = []
+            return chunk
+
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                for j in range(len(rubrics)):
+                    outcomes[path, j] = Outcome(path, "", "failed", error=f"{path.name}: cannot read ({exc.strerror})")
+                bar.update(len(rubrics))
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            text, unreadable = None, None  # read once, only if some rubric needs it
+            for j, rubric in enumerate(rubrics):
+                key = content_key(sha, rubric.fingerprint(), models[j], judge)
+                stored = None if rescore else store.get(key)
+                if stored is not None:
+                    outcomes[path, j] = Outcome(path, key, "stored" if stored.status == "ok" else "failed", stored.result, stored.error)
+                    bar.update(1)
+                    continue
+                if text is None and unreadable is None:
+                    try:
+                        text = read_document(path)
+                        if len(text) > matcher.max_chars:
+                            raise DocumentError(f"{path.name}: {len(text):,} characters is over the {matcher.max_chars:,} limit")
+                    except DocumentError as exc:
+                        unreadable = str(exc)
+                if unreadable is not None:
+                    record(path, j, key, sha, None, unreadable)
+                    continue
+                pending[j].append((path, key, sha, text))
+                if len(pending[j]) >= CHUNK:
+                    yield emit(j)
+        for j in range(len(rubrics)):
+            if pending[j]:
+                yield emit(j)
+
+    try:
+        for chunk, scored in engine.run(chunks()):
+            for (path, j, key, sha), (result, error) in zip(members.pop(chunk.index), scored):
+                record(path, j, key, sha, result, error)
+    finally:
+        bar.close()
+    return [[outcomes[path, j] for j in range(len(rubrics))] for path in paths]
