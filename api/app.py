@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     def attach_workers(request: Request) -> None:
         # Created lazily on the serving loop once the matcher exists.
         if state.matcher is not None and state.batcher is None:
-            state.batcher = MicroBatcher(state.matcher)
+            state.batcher = MicroBatcher(state.matcher, max_batch=settings.max_batch_texts)
             state.jobs = JobStore(state.matcher, settings.batch_ttl_seconds)
 
     for router in (match.router, rubrics.router, batch.router, extract.router):

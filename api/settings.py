@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated; CORS is off when empty
     max_body_bytes: int = 1_000_000
     batch_ttl_seconds: float = 3600
+    max_batch_texts: int = Field(32, ge=1, le=256)  # texts one micro-batch embeds together (smaller: steadier latency)
     redact_names: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
 
     @field_validator("redact_names", "cors_origins", mode="before")
