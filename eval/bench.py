@@ -192,5 +192,5 @@ def _replay_scoring(paths: list[Path], matcher: Matcher, folder: Path, st_second
             if run == 1:
                 out["score_llm_run1_matches_per_document"] = sum(len(o.result.matches) for o in outcomes if o.result) / n
                 out["score_llm_run1_quotes_located_share"] = sum(u.quotes_located for u in usage) / max(1, sum(u.quotes_returned for u in usage))
-        out["score_llm_server_requests"] = server.requests
+        out["score_llm_server_requests"] = len(server.requests)
     return out

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from rubrics.errors import DatasetError
+from rubrics.source import read_source
 from rubrics.model import Rubric
 from rubrics.plain_list import import_list_file
 
@@ -42,15 +43,16 @@ csv.field_size_limit(1_000_000)
 
 
 def _read(path: Path) -> str:
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"dataset not found: {path}")
-    if path.stat().st_size > MAX_CSV_BYTES:
-        raise DatasetError(f"{path}: larger than the {MAX_CSV_BYTES:,}-byte limit")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    return read_source(path, MAX_CSV_BYTES, DatasetError, "dataset")
+
+
+def _rows(path: Path, columns: set[str] | frozenset[str], kind: str) -> csv.DictReader:
+    """The CSV's rows as dicts, once its header has every column the format needs."""
+    reader = csv.DictReader(io.StringIO(_read(path)))
+    missing = columns - set(reader.fieldnames or ())
+    if missing:
+        raise DatasetError(f"{path}: not {kind} (missing column {min(missing)!r})")
+    return reader
 
 
 def detect_csv_format(path: Path) -> CsvFormat:
@@ -108,10 +110,7 @@ def load_esco_csv(path: Path, rubric: Rubric, split: Split = "all") -> list[Samp
     """ESCO skill-extraction annotations: one sample per sentence, in order of first appearance."""
     path = Path(path)
     resolve = _LabelResolver(rubric)
-    reader = csv.DictReader(io.StringIO(_read(path)))
-    missing = ESCO_COLUMNS - set(reader.fieldnames or ())
-    if missing:
-        raise DatasetError(f"{path}: not an ESCO skill-extraction CSV (missing column {min(missing)!r})")
+    reader = _rows(path, ESCO_COLUMNS, "an ESCO skill-extraction CSV")
     grouped: dict[str, dict[str, list[str]]] = {}  # sentence -> label id -> spans
     for line, row in enumerate(reader, start=2):
         sentence, span, label = row["sentence"] or "", row["span"] or "", (row["label"] or "").strip()
@@ -152,10 +151,7 @@ def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all") -> lis
     """SkillSkape: one sample per row; ``UNK`` means no ESCO label fits."""
     path = Path(path)
     resolve = _LabelResolver(rubric)
-    reader = csv.DictReader(io.StringIO(_read(path)))
-    missing = SKILLSKAPE_COLUMNS - set(reader.fieldnames or ())
-    if missing:
-        raise DatasetError(f"{path}: not a SkillSkape CSV (missing column {min(missing)!r})")
+    reader = _rows(path, SKILLSKAPE_COLUMNS, "a SkillSkape CSV")
     samples, seen = [], set()
     for number, row in enumerate(reader, start=1):
         where = f"{path}:row {number}"

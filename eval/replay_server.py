@@ -13,24 +13,43 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 CANDIDATES_MARK = "CANDIDATES (JSON):\n"
 DOCUMENT_OPEN, DOCUMENT_CLOSE = "<<<DOCUMENT\n", "\nDOCUMENT>>>"
+
+# reply(request body) -> (HTTP status, response body dict or raw string, delay in seconds)
+Reply = Callable[[dict], tuple[int, "dict | str", float]]
 
 
 def estimated_tokens(text: str) -> int:
     return max(1, (len(text) + 3) // 4)
 
 
+def _user_message(body: dict) -> str:
+    return next(m["content"] for m in body["messages"] if m["role"] == "user")
+
+
+def candidates_of(body: dict) -> list[dict]:
+    """The CANDIDATES JSON the judge put in its user message."""
+    user = _user_message(body)
+    start = user.index(CANDIDATES_MARK) + len(CANDIDATES_MARK)
+    return json.loads(user[start : user.index("\n\nDOCUMENT")])
+
+
+def document_of(body: dict) -> str:
+    """The fenced document of a judge request."""
+    user = _user_message(body)
+    return user[user.index(DOCUMENT_OPEN) + len(DOCUMENT_OPEN) : user.rindex(DOCUMENT_CLOSE)]
+
+
 def replay_answer(body: dict, evidenced: int = 5) -> dict:
     """The judge's JSON answer to one request, decided from the request only."""
-    user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    start = user.index(CANDIDATES_MARK) + len(CANDIDATES_MARK)
-    candidates = json.loads(user[start : user.index("\n\nDOCUMENT")])
-    document = user[user.index(DOCUMENT_OPEN) + len(DOCUMENT_OPEN) : user.rindex(DOCUMENT_CLOSE)]
+    document = document_of(body)
     items = []
-    for n, candidate in enumerate(candidates):
+    for n, candidate in enumerate(candidates_of(body)):
         quotes = [s for s in candidate.get("sentences_found", []) if s in document][:1]
         verdict = "moderate" if n < evidenced and quotes else "not_evidenced"
         items.append({
@@ -41,43 +60,49 @@ def replay_answer(body: dict, evidenced: int = 5) -> dict:
     return {"behaviors": items}
 
 
-def completion(body: dict, content: str) -> dict:
-    prompt = "".join(str(m.get("content", "")) for m in body.get("messages", []))
-    prompt_tokens, completion_tokens = estimated_tokens(prompt), estimated_tokens(content)
+def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 50, model: str = "scripted") -> dict:
+    """An OpenAI chat-completion response carrying ``content``."""
     return {
-        "id": "chatcmpl-replay",
+        "id": "chatcmpl-local",
         "object": "chat.completion",
-        "created": 0,
-        "model": body.get("model", "replay"),
+        "created": int(time.time()),
+        "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
     }
 
 
-class ReplayServer:
-    """``with ReplayServer() as server:`` then point the judge at ``server.base_url``."""
+class ChatServer:
+    """An OpenAI-compatible ``POST /v1/chat/completions`` on 127.0.0.1, answering with ``reply``.
 
-    def __init__(self, evidenced: int = 5):
-        self.requests = 0
+    ``with ChatServer(reply) as server:`` then point the client at ``server.base_url``;
+    ``server.requests`` holds every request body received, in order.
+    """
+
+    def __init__(self, reply: Reply):
+        self.reply = reply
+        self.requests: list[dict] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
+            def log_message(self, *args):  # keep benchmark and test output clean
                 pass
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                server.requests.append(body)
+                status, payload, delay = server.reply(body)
+                if delay:
+                    time.sleep(delay)
+                data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
                 try:
-                    status, payload = 200, completion(body, json.dumps(replay_answer(body, evidenced)))
-                except (KeyError, ValueError, StopIteration) as exc:
-                    status, payload = 400, {"error": {"message": f"not a judge request: {exc}", "type": "invalid_request_error"}}
-                server.requests += 1
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -86,10 +111,25 @@ class ReplayServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
-    def __enter__(self) -> "ReplayServer":
+    def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class ReplayServer(ChatServer):
+    """``with ReplayServer() as server:`` then point the judge at ``server.base_url``."""
+
+    def __init__(self, evidenced: int = 5):
+        def reply(body: dict) -> tuple[int, dict, float]:
+            try:
+                content = json.dumps(replay_answer(body, evidenced))
+            except (KeyError, ValueError, StopIteration) as exc:
+                return 400, {"error": {"message": f"not a judge request: {exc}", "type": "invalid_request_error"}}, 0.0
+            prompt = "".join(str(m.get("content", "")) for m in body.get("messages", []))
+            return 200, completion(content, estimated_tokens(prompt), estimated_tokens(content), body.get("model", "replay")), 0.0
+
+        super().__init__(reply)

@@ -31,7 +31,7 @@ def test_a_judged_batch_makes_one_call_per_document_and_a_second_run_none(fake_e
             store = ScoreStore(tmp_path / f"run{run}.sqlite")  # a fresh store: only the response cache is shared
             runs.append(score_documents(paths, judged, RUBRIC, store, progress=False))
             store.close()
-        assert server.requests == 4
+        assert len(server.requests) == 4
     first, second = runs
     assert [o.result.usage.calls for o in first] == [1, 1, 1, 1] and all(o.result.usage.input_tokens > 0 for o in first)
     assert [o.result.usage.calls for o in second] == [0, 0, 0, 0] and [o.result.usage.cache_hits for o in second] == [1, 1, 1, 1]
