@@ -29,17 +29,6 @@ PRIMARY_METRIC = "micro_f1"
 RECORD_VERSION = 2
 
 
-class CitationCounts(BaseModel):
-    """One sample's share of the citation metrics (see ``metrics.CitationScores``)."""
-
-    hit: int = 0
-    returned: int = 0
-    hit_all: int = 0
-    returned_all: int = 0
-    gold_found: int = 0
-    gold_total: int = 0
-
-
 class BiasChange(BaseModel):
     """How the predictions changed when names and pronouns were swapped (``eval/bias.py``)."""
 
@@ -61,7 +50,7 @@ class SampleResult(BaseModel):
     tp: int = 0
     fp: int = 0
     fn: int = 0
-    citation_counts: CitationCounts = Field(default_factory=CitationCounts)
+    citation_counts: CitationScores = Field(default_factory=CitationScores)  # this sample's share, summed by the bootstrap
     citation_hits: dict[str, list[bool]] = Field(default_factory=dict, description="Per citation: does it overlap a gold span of that behavior?")
     quotes: dict[str, list[str]] = Field(default_factory=dict, description="The cited text, per behavior, in citation order.")
     gold_evidence: dict[str, list[str]] = Field(default_factory=dict, description="The gold evidence spans, per gold behavior.")
@@ -183,7 +172,7 @@ def _sample_result(sample: Sample, analysis: Analysis, result: MatchResult, inde
         tp=sum(c.tp for c in counts.values()),
         fp=sum(c.fp for c in counts.values()),
         fn=sum(c.fn for c in counts.values()),
-        citation_counts=CitationCounts(**vars(mine)),
+        citation_counts=mine,
         citation_hits=hits,
         quotes=quotes,
         gold_evidence={label.behavior: list(label.evidence) for label in sample.labels},
