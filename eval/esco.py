@@ -197,8 +197,22 @@ def load_eval_samples(dataset: Path, rubric: Rubric, split: str | None) -> tuple
     public validation file is scored whole), and the split used."""
     from .dataset import load_dataset
 
+    if split not in {None, "all", "fit", "test"}:
+        raise DatasetError(f"--split must be all, fit or test, not {split!r}")
     if is_csv_dataset(dataset):
         split = split or "all"
         return load_csv_dataset(dataset, rubric, split), split  # type: ignore[arg-type]
     split = split or "test"
     return load_dataset(dataset, rubric, split), split  # type: ignore[arg-type]
+
+
+def load_eval_data(dataset: Path, rubric: str | None, split: str | None, default: str) -> tuple[Rubric, list[Sample], str]:
+    """What ``evidence eval`` and ``eval retrieval`` score: the rubric, the samples and the split used.
+
+    Loaded before any model, so a bad dataset, label or split fails at once."""
+    from rubrics.store import load_rubric
+
+    resolved = eval_rubric(dataset, rubric, default)
+    loaded = load_rubric(resolved) if isinstance(resolved, str) else resolved
+    samples, split = load_eval_samples(dataset, loaded, split)
+    return loaded, samples, split

@@ -10,7 +10,6 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
-from rubrics.errors import EvidenceError
 from rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import build_matcher, settings_from_env
@@ -54,17 +53,15 @@ def eval_run(
 
     Every run is recorded (JSON in the runs folder, a row in its history): see `evidence eval runs`.
     """
-    from eval.esco import eval_rubric, load_eval_samples
+    from eval.esco import load_eval_data
     from eval.gate import parse_floors
     from eval.run import evaluate
 
-    if split not in {None, "all", "fit", "test"}:
-        raise EvidenceError(f"--split must be all, fit or test, not {split!r}")
     floors = parse_floors(fail_under) if fail_under is not None else None  # a typo fails before the run, not after
+    loaded, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID)  # JSONL, or an ESCO / SkillSkape CSV
     settings = settings_from_env()
     matcher = build_matcher(settings, judge)
-    index = matcher.rubric_index(eval_rubric(dataset, rubric, DEFAULT_RUBRIC_ID))
-    samples, split = load_eval_samples(dataset, index.rubric, split)  # JSONL, or an ESCO / SkillSkape CSV
+    index = matcher.rubric_index(loaded)
     samples = samples[:limit]
     record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty(), bias=bias)  # type: ignore[arg-type]
     if not no_log:

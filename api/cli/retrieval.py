@@ -33,18 +33,13 @@ def eval_retrieval(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ):
     """RP@5, RP@10, MRR and nDCG@10 over every label of the rubric, and where the time went."""
-    from eval.esco import eval_rubric, load_eval_samples
+    from eval.esco import load_eval_data
     from eval.retrieval import LabelSpace, rank_samples, retrieval_metrics
     from index.embedders import load_embedder
 
     settings = settings_from_env()
     started = time.perf_counter()
-    resolved = eval_rubric(dataset, rubric, DEFAULT_RUBRIC_ID)
-    if isinstance(resolved, str):
-        from rubrics.store import load_rubric
-
-        resolved = load_rubric(resolved)
-    samples, split = load_eval_samples(dataset, resolved, split)
+    resolved, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID)
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
     # The base model, never a rubric-adapted one: a flat taxonomy has no examples to adapt to.
