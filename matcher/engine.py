@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+import numpy as np
 
-from index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, load_embedder
+from index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, encode_groups, load_embedder
 from index.rubric_index import RubricIndex, load_or_build_rubric_index
 from index.tuning import can_tune, ensure_tuned_model
 from rubrics.errors import ModelError
@@ -104,7 +105,7 @@ class Matcher:
         """Segment and score several texts, embedding all their segments in one pass."""
         all_segments = [segment_text(text) or whole_text_segment(text) for text in texts]
         flat = [s.clean for segments in all_segments for s in segments]
-        vectors = index.embedder.encode(flat)
+        vectors = np.concatenate(encode_groups(index.embedder, [[s.clean for s in segments] for segments in all_segments]))
         scores, best = index.behavior_scores(vectors, self.params.item_top_k)
         steering = [i for i, text in enumerate(flat) if looks_like_instruction(text)]
         scores[steering] = -1.0  # text addressed to a model evidences nothing

@@ -59,3 +59,27 @@ def test_each_backend_loads_its_own_fitted_thresholds(cache_dir):
     assert "split=fit" in int8_params.fitted_on
     assert Matcher.load(cache_dir=cache_dir, backend="onnx-int8").params == int8_params
     assert Matcher.load(cache_dir=cache_dir, backend="onnx").params == load_params()
+
+
+def test_int8_vectors_of_a_text_do_not_depend_on_what_was_sent_with_it(embedders, cache_dir):
+    """int8 quantizes activations with one scale per batch: each text is batched on its own, so the
+    server gives a text the same result however busy it is."""
+    _, int8 = embedders
+    assert not int8.batch_invariant
+    others = [[f"Sentence {i} about on-call load and paging budgets for the storage team." for i in range(40)], ["ok"]]
+    alone = int8.encode_groups([SENTENCES])[0]
+    for groups in ([SENTENCES, *others], [*others, SENTENCES], [others[0], SENTENCES]):
+        got = int8.encode_groups(groups)[groups.index(SENTENCES)]
+        assert np.array_equal(got, alone)
+    mixed = int8.encode([*SENTENCES, *others[0]])[: len(SENTENCES)]  # one list is one text: batch-mates move it
+    assert not np.array_equal(mixed, alone) and (mixed * alone).sum(axis=1).min() > 0.97
+
+
+def test_an_int8_match_is_the_same_alone_and_in_a_micro_batch(cache_dir):
+    matcher = Matcher.load(cache_dir=cache_dir, backend="onnx-int8", adapt=False)
+    text = "- I led the migration of 40 services to the new region in Q3.\n- I mentored two senior engineers through their first incident command rotations."
+    other = "I rewrote the paging policy for the storage team and cut after-hours pages by half over two quarters."
+    alone = matcher.match(text)
+    assert alone.matches  # something to compare: scores, strengths and citations
+    in_batch = matcher.match_many([other, text, other * 3])[1]
+    assert in_batch.model_dump() == alone.model_dump()
