@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated; CORS is off when empty
     max_body_bytes: int = 1_000_000
     batch_ttl_seconds: float = 3600
-    max_batch_texts: int = Field(32, ge=1, le=256)  # texts one micro-batch embeds together (smaller: steadier latency)
+    # Texts one micro-batch embeds together. 8 gave the lowest p99 at 16 clients (README, Speed): the model's
+    # own batches are cut per call (index.embedders), so bigger micro-batches only make requests wait longer.
+    max_batch_texts: int = Field(8, ge=1, le=256)
     redact_names: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
 
     @field_validator("redact_names", "cors_origins", mode="before")
