@@ -321,7 +321,12 @@ class OnnxEmbedder:
                 run(batch)
         else:  # onnxruntime releases the GIL while it runs, so the calls overlap
             list(self._pool.map(run, batches))
-        return [out[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+        return _split(out, bounds)
+
+
+def _split(vectors: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
+    """One array per text, from the rows of all texts and the cumulative sentence counts."""
+    return [vectors[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def encode_groups(embedder: Embedder, groups: Sequence[Sequence[str]]) -> list[np.ndarray]:
@@ -329,9 +334,8 @@ def encode_groups(embedder: Embedder, groups: Sequence[Sequence[str]]) -> list[n
     for int8, each text on its own); any other embedder encodes them as one list."""
     if hasattr(embedder, "encode_groups"):
         return embedder.encode_groups(groups)
-    bounds = np.cumsum([0, *map(len, groups)])
     vectors = embedder.encode([text for group in groups for text in group])
-    return [vectors[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return _split(vectors, np.cumsum([0, *map(len, groups)]))
 
 
 def load_embedder(

@@ -104,8 +104,9 @@ class Matcher:
     def analyze_many(self, texts: Sequence[str], index: RubricIndex) -> list[Analysis]:
         """Segment and score several texts, embedding all their segments in one pass."""
         all_segments = [segment_text(text) or whole_text_segment(text) for text in texts]
-        flat = [s.clean for segments in all_segments for s in segments]
-        parts = encode_groups(index.embedder, [[s.clean for s in segments] for segments in all_segments])
+        groups = [[s.clean for s in segments] for segments in all_segments]
+        flat = [text for group in groups for text in group]
+        parts = encode_groups(index.embedder, groups)
         vectors = np.concatenate(parts) if parts else np.zeros((0, index.embedder.dim), dtype=np.float32)
         scores, best = index.behavior_scores(vectors, self.params.item_top_k)
         steering = [i for i, text in enumerate(flat) if looks_like_instruction(text)]
