@@ -28,7 +28,7 @@ class _Job:
 
 
 class MicroBatcher:
-    def __init__(self, matcher: Matcher, max_batch: int = 8, max_wait: float = 0.005):
+    def __init__(self, matcher: Matcher, max_batch: int, max_wait: float = 0.005):  # max_batch: Settings.max_batch_texts
         self.matcher = matcher
         self.max_batch = max_batch
         self.max_wait = max_wait
