@@ -1,0 +1,240 @@
+"""The verifier's training corpus: whole documents, every sentence labelled.
+
+One JSON object per line (``eval/datasets/train/*.jsonl``)::
+
+    {"id": "...", "ladder": "ic6" | "ft-engineer" | "kensho-staff-sre" | ...  (see LADDERS),
+     "genre": "incident-review", "format": "sre-book postmortem",
+     "subject": "who the document is about (\"the author\", \"Dana Okafor\", \"the Payments SRE team\")",
+     "text": "the whole document, markdown as people paste it",
+     "segments": [{"quote": "verbatim sentence of text", "behaviors": ["<behavior id>", ...],
+                   "actor": "subject" | "other" | "system" | "none",
+                   "kind": "deed" | "system" | "metadata" | "timeline" | "consequence" | "plan" |
+                           "other-deed" | "rubric-words" | "template" | "context" | "opinion"}]}
+
+A sentence evidences a behavior only when it shows what the subject did, or how: so
+``behaviors`` may be non-empty only for ``actor == "subject"``. The corpus is for
+training only: it is never scored on, and the dev set (``ic6-dev.jsonl``) is never
+trained on.
+
+Training and evaluation see documents through the product's own segmenter, so each
+product segment takes the labels of the labelled quotes it overlaps
+(:func:`labelled_segments`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from rubrics.errors import DatasetError
+from rubrics.model import Rubric
+
+Actor = Literal["subject", "other", "system", "none"]
+Kind = Literal[
+    "deed", "system", "metadata", "timeline", "consequence", "plan", "other-deed", "rubric-words", "template", "context", "opinion",
+]
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+CORPUS_DIR = Path(__file__).resolve().parent / "datasets" / "train"
+
+# Ladders the corpus is written for: the bundled IC6 rubric, and public ladders imported
+# from ../shared with the project's own importers (never copied in). The Dropbox IC4 level
+# appears only in the held-apart set (``other-ladders/``): a ladder never trained on.
+LADDERS: dict[str, tuple[str, str, str]] = {
+    "ic6": ("bundled", "ic6-principal-reliability-engineer", ""),
+    "ft-engineer": ("rubrics/ft-engineering-progression/data/job-families/engineering.yml", "engineering-individual-contributor-engineer", "ft"),
+    "kensho-staff-sre": (
+        "rubrics/kensho-career-tracks/individual_site_reliability_engineering.md",
+        "individual-site-reliability-engineering-staff-site-reliability-engineer",
+        "kensho",
+    ),
+    "kensho-senior-swe": (
+        "rubrics/kensho-career-tracks/individual_software_engineering.md",
+        "individual-software-engineering-senior-software-engineer-i",
+        "kensho",
+    ),
+    "ft-senior-1": ("rubrics/ft-engineering-progression/data/job-families/engineering.yml", "engineering-individual-contributor-senior-1", "ft"),
+    "dropbox-ic4-reliability": ("rubrics/dropbox-dbx-career-framework/docs/ic4_reliability_engineer.html", "", "dropbox"),
+}
+
+
+@lru_cache(maxsize=None)
+def ladder_rubric(name: str, shared_dir: Path = SHARED_DIR) -> Rubric:
+    """The rubric a corpus ladder name stands for; DatasetError when ../shared is absent."""
+    if name not in LADDERS:
+        raise DatasetError(f"unknown ladder {name!r} (known: {', '.join(LADDERS)})")
+    source, rubric_id, fmt = LADDERS[name]
+    if source == "bundled":
+        from rubrics.store import load_rubric
+
+        return load_rubric(rubric_id)
+    path = Path(shared_dir) / source
+    if not path.exists():
+        raise DatasetError(f"ladder {name!r} needs {path} (the shared public ladders), which is absent")
+    from rubrics.importers import import_source
+
+    imported = import_source(path, fmt)
+    for rubric in imported.all_rubrics():
+        if not rubric_id or rubric.id == rubric_id:
+            return rubric
+    raise DatasetError(f"{path}: no level {rubric_id!r}")
+
+
+class Segment(BaseModel):
+    quote: str
+    behaviors: list[str] = Field(default_factory=list)
+    actor: Actor
+    kind: Kind
+
+    @model_validator(mode="after")
+    def _deeds_only(self) -> "Segment":
+        if self.behaviors and self.actor != "subject":
+            raise ValueError(f"behaviors given for a sentence whose actor is {self.actor!r}: {self.quote[:60]!r}")
+        return self
+
+
+class Document(BaseModel):
+    id: str
+    ladder: str
+    genre: str
+    format: str = ""
+    subject: str = ""
+    text: str
+    segments: list[Segment]
+
+
+@dataclass(frozen=True)
+class LabelledSegment:
+    doc_id: str
+    ladder: str
+    genre: str
+    start: int
+    end: int
+    quote: str
+    clean: str
+    heading: str
+    behaviors: frozenset[str]
+    actor: str
+    kind: str
+
+
+def load_documents(paths: list[Path], shared_dir: Path = SHARED_DIR) -> list[Document]:
+    """Every document of the given files, checked: quotes verbatim, behaviors of the ladder."""
+    docs: list[Document] = []
+    seen: set[str] = set()
+    for path in paths:
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                doc = Document.model_validate(json.loads(line))
+            except (ValueError, ValidationError) as exc:
+                raise DatasetError(f"{where}: not a valid document: {str(exc).splitlines()[0]} {str(exc).splitlines()[-1][:200]}") from exc
+            if doc.id in seen:
+                raise DatasetError(f"{where}: duplicate document id {doc.id!r}")
+            seen.add(doc.id)
+            known = {b.id for b in ladder_rubric(doc.ladder, shared_dir).behaviors}
+            for seg in doc.segments:
+                if seg.quote not in doc.text:
+                    raise DatasetError(f"{where} ({doc.id}): quote not verbatim in the text: {seg.quote[:70]!r}")
+                unknown = [b for b in seg.behaviors if b not in known]
+                if unknown:
+                    raise DatasetError(f"{where} ({doc.id}): unknown behavior {unknown[0]!r} for ladder {doc.ladder}")
+            docs.append(doc)
+    return docs
+
+
+def corpus_files(corpus_dir: Path = CORPUS_DIR) -> list[Path]:
+    return sorted(Path(corpus_dir).glob("*.jsonl"))
+
+
+def corpus_sha256(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        digest.update(path.name.encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def _spans(doc: Document) -> list[tuple[int, int, Segment]]:
+    out = []
+    for seg in doc.segments:
+        start = doc.text.find(seg.quote)
+        while start >= 0:
+            out.append((start, start + len(seg.quote), seg))
+            start = doc.text.find(seg.quote, start + 1)
+    return out
+
+
+def labelled_segments(doc: Document) -> tuple[list[LabelledSegment], int]:
+    """The product's segments of ``doc`` with the labels of the quotes they overlap most,
+    and how many product segments no labelled quote covers (left out: unknown label)."""
+    from matcher.segment import segment_text
+
+    spans = _spans(doc)
+    out, uncovered = [], 0
+    for seg in segment_text(doc.text):
+        best, best_overlap = None, 0
+        behaviors: set[str] = set()
+        for s, e, labelled in spans:
+            overlap = min(e, seg.end) - max(s, seg.start)
+            if overlap <= 0:
+                continue
+            behaviors |= set(labelled.behaviors)  # a segment joining two quotes keeps both's labels
+            if overlap > best_overlap:
+                best, best_overlap = labelled, overlap
+        if best is None:
+            uncovered += 1
+            continue
+        actor = "subject" if behaviors else best.actor
+        kind = "deed" if behaviors else best.kind
+        out.append(LabelledSegment(doc.id, doc.ladder, doc.genre, seg.start, seg.end, seg.quote, seg.clean, seg.heading, frozenset(behaviors), actor, kind))
+    return out, uncovered
+
+
+def summary(docs: list[Document]) -> dict:
+    segs, uncovered = [], 0
+    for doc in docs:
+        labelled, missing = labelled_segments(doc)
+        segs += labelled
+        uncovered += missing
+    positives = [s for s in segs if s.behaviors]
+    return {
+        "documents": len(docs),
+        "segments": len(segs),
+        "positives": len(positives),
+        "negatives": len(segs) - len(positives),
+        "uncovered_segments": uncovered,
+        "by_ladder": dict(Counter(d.ladder for d in docs)),
+        "by_genre": dict(Counter(d.genre for d in docs)),
+        "negative_kinds": dict(Counter(s.kind for s in segs if not s.behaviors)),
+        "behaviors_covered": len({(s.ladder, b) for s in positives for b in s.behaviors}),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eval.corpus FILE...``: check files and print their counts."""
+    paths = [Path(p) for p in (argv if argv is not None else sys.argv[1:])] or corpus_files()
+    try:
+        docs = load_documents(paths)
+    except DatasetError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary(docs), indent=1))
+    for doc in docs:
+        _, missing = labelled_segments(doc)
+        if missing:
+            print(f"warning: {doc.id}: {missing} sentence(s) of the text have no labelled quote", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
