@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     cache_dir: Path = _default_cache_dir()
     model_dir: Path | None = None  # a sentence-transformers model directory; default: bundled all-MiniLM-L6-v2
     backend: str = "auto"  # auto | onnx | onnx-int8 (quantized, own thresholds) | torch
-    adapt: bool = True  # fine-tune the model on each rubric's own examples (once, cached)
+    adapt: bool = False  # adapt the model to each rubric with examples (once, cached) and decide by similarity instead of the verifier
     max_chars: int = 100_000
     threads: int | None = None
     debug: bool = False

@@ -53,6 +53,12 @@ class SampleChange(BaseModel):
     errors_b: int
 
 
+class GenreDelta(BaseModel):
+    genre: str
+    samples: int
+    delta: MetricDelta = Field(description="micro_f1 of the genre's shared samples, B - A, with its own paired bootstrap.")
+
+
 class Comparison(BaseModel):
     dataset: str
     dataset_sha256: str
@@ -65,6 +71,7 @@ class Comparison(BaseModel):
     seed: int
     confidence: float
     metrics: list[MetricDelta]
+    per_genre: list[GenreDelta] = Field(default_factory=list)
     changed: list[SampleChange]
 
 
@@ -114,6 +121,19 @@ def bootstrap_deltas(a: list[SampleResult], b: list[SampleResult], resamples: in
     return out
 
 
+def genre_deltas(a: list[SampleResult], b: list[SampleResult], resamples: int = RESAMPLES, seed: int = SEED) -> list[GenreDelta]:
+    """micro-F1 B - A per genre, each genre's samples resampled on their own."""
+    genres = sorted({r.genre for r in a if r.genre})
+    out = []
+    for genre in genres:
+        pairs = [(x, y) for x, y in zip(a, b) if x.genre == genre]
+        if not any(x.gold for x, _ in pairs):
+            continue  # negatives only: no F1 to compare
+        deltas = bootstrap_deltas([x for x, _ in pairs], [y for _, y in pairs], resamples, seed)
+        out += [GenreDelta(genre=genre, samples=len(pairs), delta=d) for d in deltas if d.key == "micro_f1"]
+    return out
+
+
 def compare_records(a: EvalRecord, b: EvalRecord, resamples: int = RESAMPLES, seed: int = SEED) -> Comparison:
     if a.dataset_sha256 != b.dataset_sha256:
         raise RunError(
@@ -140,5 +160,6 @@ def compare_records(a: EvalRecord, b: EvalRecord, resamples: int = RESAMPLES, se
         seed=seed,
         confidence=CONFIDENCE,
         metrics=bootstrap_deltas(ra, rb, resamples, seed),
+        per_genre=genre_deltas(ra, rb, resamples, seed),
         changed=changes,
     )

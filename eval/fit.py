@@ -23,9 +23,10 @@ ITEM_TOP_KS = (1, 2, 3)
 
 
 def _predicted(analysis: Analysis, behavior_ids: list[str], threshold: float, max_rank: int) -> dict[str, float]:
-    mask = evidence_mask(analysis.scores, threshold, max_rank)
+    support = analysis.support
+    mask = evidence_mask(support, threshold, max_rank)
     cols = np.flatnonzero(mask.any(axis=0))
-    return {behavior_ids[c]: float(analysis.scores[mask[:, c], c].max()) for c in cols}
+    return {behavior_ids[c]: float(support[mask[:, c], c].max()) for c in cols}
 
 
 def micro_counts(samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], threshold: float, max_rank: int) -> tuple[Counts, list[float]]:
@@ -48,6 +49,8 @@ def rescored(analyses: list[Analysis], index: RubricIndex, item_top_k: int) -> l
 
 
 def fit_params(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, fitted_on: str, model_id: str) -> tuple[DecisionParams, dict]:
+    if analyses and analyses[0].evidence is not None:
+        return fit_verifier_params(samples, analyses, index, fitted_on, model_id)
     behavior_ids = index.behavior_ids
     best = None
     for item_top_k in ITEM_TOP_KS:
@@ -77,21 +80,54 @@ def fit_params(samples: list[Sample], analyses: list[Analysis], index: RubricInd
     return params, {"fit_micro_precision": p, "fit_micro_recall": r, "fit_micro_f1": f, **citation_stats, "fit_samples": len(samples)}
 
 
+VERIFIER_THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
+
+
+def fit_verifier_params(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, fitted_on: str, model_id: str) -> tuple[DecisionParams, dict]:
+    """The verifier's probability threshold (micro-F1, ties to higher precision), strength
+    cut-offs (terciles of true positives), citations, and the judge gate. The verifier
+    itself already chose among each sentence's candidates, so there is no rank to fit."""
+    max_rank = len(index.behavior_ids)  # no rank gate: pairs that were not candidates have probability 0
+    best = None
+    for threshold in VERIFIER_THRESHOLDS:
+        counts, _ = micro_counts(samples, analyses, index.behavior_ids, float(threshold), max_rank)
+        p, r, f = counts.prf()
+        key = (round(f, 6), round(p, 6))
+        if best is None or key > best[0]:
+            best = (key, float(threshold), (p, r, f))
+    _, threshold, (p, r, f) = best
+    _, tp_scores = micro_counts(samples, analyses, index.behavior_ids, threshold, max_rank)
+    moderate, strong = np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold)
+    params = DecisionParams(
+        decision="verifier", threshold=threshold, max_rank=max(1, max_rank), item_top_k=3,
+        moderate=round(float(moderate), 4), strong=round(float(strong), 4), fitted_on=fitted_on, model_id=model_id,
+    )
+    params, citation_stats = fit_citations(samples, analyses, index, params)
+    # The judge path: a low probability floor that keeps 98% of the fit split's gold evidence
+    # sentences, and no rank gate (the verifier already saw only each sentence's candidates).
+    gate = fit_judge_gate(samples, analyses, index, keep=0.98)
+    gate = {"judge_floor": max(0.005, gate.get("judge_floor", 0.005)), "judge_max_rank": max_rank}  # never a pair the verifier did not see
+    params = params.model_copy(update=gate)
+    return params, {"fit_micro_precision": p, "fit_micro_recall": r, "fit_micro_f1": f, **citation_stats, "fit_samples": len(samples)}
+
+
 def fit_judge_gate(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, keep: float = 0.9) -> dict:
-    """Which sentences the LLM judge may cite for a behavior: those the retriever finds at
-    least as plausible as ``keep`` of the gold evidence sentences of the fit split."""
+    """Which sentences the LLM judge may cite for a behavior: those the retriever (or the
+    verifier) finds at least as plausible as ``keep`` of the gold evidence sentences of the
+    fit split."""
     scores, ranks = [], []
     for sample, analysis in zip(samples, analyses):
-        if analysis.scores.size == 0:
+        support = analysis.support
+        if support.size == 0:
             continue
-        rank = np.argsort(np.argsort(-analysis.scores, axis=1, kind="stable"), axis=1, kind="stable")
+        rank = np.argsort(np.argsort(-support, axis=1, kind="stable"), axis=1, kind="stable")
         for behavior_id in sample.gold:
             col = index.behavior_ids.index(behavior_id)
             spans = sample.spans(behavior_id)
             rows = [i for i, seg in enumerate(analysis.segments) if any(seg.start < e and s < seg.end for s, e in spans)]
             if rows:
-                best = max(rows, key=lambda r: analysis.scores[r, col])
-                scores.append(float(analysis.scores[best, col]))
+                best = max(rows, key=lambda r: support[r, col])
+                scores.append(float(support[best, col]))
                 ranks.append(int(rank[best, col]) + 1)
     if not scores:
         return {}

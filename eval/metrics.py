@@ -139,3 +139,26 @@ METRIC_KEYS = (
 )
 COUNT_METRICS = frozenset({"bias.swapped_samples", "bias.changed_samples", "bias.added", "bias.removed"})  # counts, not rates
 METRIC_ALIASES = {"f1": "micro_f1", "precision": "micro_precision", "recall": "micro_recall"}
+
+
+def genre_metrics(results) -> dict[str, dict[str, float]]:
+    """Per ``genre`` of the samples (those that have one): micro P/R/F1 from the per-sample
+    counts, citation precision, and abstention on the genre's negatives."""
+    by_genre: dict[str, list] = defaultdict(list)
+    for r in results:
+        if r.genre:
+            by_genre[r.genre].append(r)
+    out: dict[str, dict[str, float]] = {}
+    for genre, rows in sorted(by_genre.items()):
+        counts, cites = Counts(), CitationScores()
+        for r in rows:
+            counts.add(Counts(r.tp, r.fp, r.fn))
+            cites.merge(r.citation_counts)
+        p, r_, f = counts.prf()
+        negatives = [r for r in rows if not r.gold]
+        out[genre] = {
+            "samples": len(rows), "micro_precision": p, "micro_recall": r_, "micro_f1": f,
+            "citation_precision": cites.metrics()["citation_precision"],
+            **({"abstention": sum(not r.predicted for r in negatives) / len(negatives)} if negatives else {}),
+        }
+    return out

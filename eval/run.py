@@ -22,7 +22,7 @@ from matcher.engine import Matcher
 from matcher.result import MatchResult, Usage
 
 from .dataset import Sample, Split, file_sha256
-from .metrics import CitationScores, SetScores, ranking_metrics, sample_counts
+from .metrics import CitationScores, SetScores, genre_metrics, ranking_metrics, sample_counts
 
 BATCH = 16
 PRIMARY_METRIC = "micro_f1"
@@ -39,6 +39,7 @@ class BiasChange(BaseModel):
 
 class SampleResult(BaseModel):
     id: str
+    genre: str = ""
     predicted: list[str]
     gold: list[str]
     partial: list[str]
@@ -85,6 +86,7 @@ class EvalRecord(BaseModel):
     metrics: dict[str, float]
     per_area: dict[str, dict[str, float | int]]
     per_behavior: dict[str, dict[str, float | int]]
+    per_genre: dict[str, dict[str, float]] = Field(default_factory=dict, description="Metrics per sample genre (samples that have one).")
     behaviors: dict[str, BehaviorInfo] = Field(default_factory=dict, description="Area and text of every behavior the results mention.")
     results: list[SampleResult]
 
@@ -162,6 +164,7 @@ def _sample_result(sample: Sample, analysis: Analysis, result: MatchResult, inde
     cites.merge(mine)
     return SampleResult(
         id=sample.id,
+        genre=sample.genre,
         predicted=sorted(predicted),
         gold=sorted(gold),
         partial=sorted(partial),
@@ -231,6 +234,7 @@ def evaluate(
         metrics={k: round(v, 4) for k, v in metrics.items()},
         per_area=sets.breakdown(sets.per_area),
         per_behavior=sets.breakdown(sets.per_behavior),
+        per_genre={g: {k: round(v, 4) for k, v in m.items()} for g, m in genre_metrics(results).items()},
         behaviors=behaviors,
         results=results,
     )

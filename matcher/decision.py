@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -40,10 +40,19 @@ class Analysis:
     vectors: np.ndarray  # (segments, dim) embeddings
     scores: np.ndarray  # (segments, behaviors) similarity
     best_item: np.ndarray  # (segments, behaviors) row of the closest index item
+    evidence: np.ndarray | None = None  # (segments, behaviors) verifier probability, when a verifier ran
+
+    @property
+    def support(self) -> np.ndarray:
+        """What decisions threshold: the verifier's probabilities, or else the similarities."""
+        return self.evidence if self.evidence is not None else self.scores
 
 
 class DecisionParams(BaseModel):
-    threshold: float = Field(description="Minimum sentence-behavior similarity that counts as evidence.")
+    decision: Literal["similarity", "verifier"] = Field(
+        "similarity", description="What the thresholds apply to: the trained verifier's probability, or the similarity."
+    )
+    threshold: float = Field(description="Minimum sentence-behavior support (probability or similarity) that counts as evidence.")
     max_rank: int = Field(ge=1, description="The behavior must be among the sentence's max_rank closest.")
     item_top_k: int = Field(1, ge=1, description="A sentence's score for a behavior: mean of its top-k item similarities.")
     moderate: float = Field(description="Scores from here are 'moderate'; below, 'weak'.")
@@ -56,10 +65,24 @@ class DecisionParams(BaseModel):
     model_id: str = ""
 
 
-def params_path(backend: str = "auto") -> Path:
-    """The fitted thresholds for an embedding backend: int8 vectors are not the fp32 ones, so
-    the quantized model has its own file, fitted on the same fit split (``python -m eval.refit``)."""
-    return PARAMS_PATH.with_name("thresholds.onnx-int8.json") if backend == "onnx-int8" else PARAMS_PATH
+def params_path(backend: str = "auto", adapt: bool = False) -> Path:
+    """The fitted thresholds for a way of deciding.
+
+    By default (``adapt`` off) the base model's vectors feed the trained verifier and the
+    thresholds apply to its probability (``thresholds.json``). With the model adapted to
+    the rubric (``adapt``), the older similarity decision applies, fitted for the adapted
+    vectors (``thresholds.adapted.json``). int8 vectors are not the fp32 ones, so the
+    quantized model has its own file of each, fitted on the same fit split.
+    """
+    stem = "thresholds.adapted" if adapt else "thresholds"
+    return PARAMS_PATH.with_name(f"{stem}.onnx-int8.json" if backend == "onnx-int8" else f"{stem}.json")
+
+
+def unfitted_params(adapt: bool = False) -> DecisionParams:
+    """Stand-in thresholds to build a matcher with before any are fitted (``evidence eval fit``)."""
+    if adapt:
+        return DecisionParams(threshold=0.5, max_rank=1, item_top_k=3, moderate=0.5, strong=0.5)
+    return DecisionParams(decision="verifier", threshold=0.5, max_rank=10_000, item_top_k=3, moderate=0.5, strong=0.5)
 
 
 def load_params(path: Path = PARAMS_PATH) -> DecisionParams:
@@ -102,7 +125,8 @@ def behavior_refs(index: "RubricIndex") -> list[BehaviorRef]:
 def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> MatchResult:
     """The matches, strengths, citations and gaps for one analysed text."""
     rubric = index.rubric
-    mask = evidence_mask(analysis.scores, params.threshold, params.max_rank)
+    support = analysis.support
+    mask = evidence_mask(support, params.threshold, params.max_rank)
     matches: list[Match] = []
     refs = behavior_refs(index)
     evidenced = mask.any(axis=0)  # only these columns need work: the rest are gaps
@@ -110,19 +134,23 @@ def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> 
     for col in np.flatnonzero(evidenced).tolist():
         ref = refs[col]
         rows = np.flatnonzero(mask[:, col])
-        rows = rows[np.argsort(-analysis.scores[rows, col], kind="stable")]
+        rows = rows[np.argsort(-support[rows, col], kind="stable")]
         best_row = int(rows[0])
-        score = float(analysis.scores[best_row, col])
-        cited = [r for r in rows[: params.max_citations] if analysis.scores[r, col] >= score - params.citation_margin]
+        score = float(support[best_row, col])
+        cited = [r for r in rows[: params.max_citations] if support[r, col] >= score - params.citation_margin]
         citations = [
-            Citation(quote=analysis.segments[r].quote, start=analysis.segments[r].start, end=analysis.segments[r].end, score=round(float(analysis.scores[r, col]), 4))
+            Citation(quote=analysis.segments[r].quote, start=analysis.segments[r].start, end=analysis.segments[r].end, score=round(float(support[r, col]), 4))
             for r in cited
         ]
         nearest = index.item_text(int(analysis.best_item[best_row, col]))
-        rationale = (
-            f"{len(rows)} sentence{'s' if len(rows) != 1 else ''} read as this behavior; "
-            f"the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
-        )
+        plural = "s" if len(rows) != 1 else ""
+        if analysis.evidence is not None:
+            rationale = (
+                f"{len(rows)} sentence{plural} verified as evidence (best: probability {score:.2f}, "
+                f"similarity {float(analysis.scores[best_row, col]):.2f} to \u201c{_shorten(nearest)}\u201d)."
+            )
+        else:
+            rationale = f"{len(rows)} sentence{plural} read as this behavior; the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
         matches.append(Match(**ref.model_dump(), score=round(score, 4), strength=strength(score, params), rationale=rationale, citations=citations))
     matches.sort(key=lambda m: -m.score)
     return MatchResult(

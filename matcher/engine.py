@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, encode_groups, load_embedder
+from index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, default_model_dir, encode_groups, load_embedder
+from index.encoder import adapter_fingerprint, ensure_merged_model, has_adapter
 from index.rubric_index import RubricIndex, load_or_build_rubric_index
 from index.tuning import can_tune, ensure_tuned_model
 from rubrics.errors import ModelError
@@ -26,6 +27,7 @@ from .injection import looks_like_instruction
 from .inputs import DEFAULT_MAX_CHARS, check_text
 from .result import MatchResult
 from .segment import segment_text, whole_text_segment
+from .verifier import IndexFeatures, Verifier, index_features
 
 
 if TYPE_CHECKING:
@@ -38,9 +40,11 @@ ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 class Matcher:
     """Matches texts against rubrics.
 
-    By default each rubric with examples gets the base model adapted to it
-    (``index.tuning``, once, cached); pass ``embedder`` to use one fixed embedder for
-    every rubric instead (tests, custom models).
+    By default the base model embeds, retrieval proposes candidates and the trained
+    verifier (``matcher.verifier``, shipped weights) decides. With ``adapt``, each rubric
+    with examples gets the base model adapted to it instead (``index.tuning``, once,
+    cached) and similarity thresholds decide. Pass ``embedder`` to use one fixed
+    embedder for every rubric (tests, custom models).
     """
 
     cache_dir: Path
@@ -49,12 +53,15 @@ class Matcher:
     model_dir: Path | None = None
     backend: str = "auto"
     threads: int | None = None
-    adapt: bool = True
+    adapt: bool = False
     max_chars: int = DEFAULT_MAX_CHARS
     progress: ProgressFn | None = None
     judge: "Judge | None" = None  # the LLM judge, only when the user configured one
     llm_concurrency: int = 4
+    verifier: Verifier | None = None  # loaded when the thresholds are the verifier's
+    encoder: bool = True  # embed with the shipped evidence encoder (base model + corpus-trained adapter)
     _embedders: dict[str, Embedder] = field(default_factory=dict)
+    _features: dict[int, tuple[RubricIndex, IndexFeatures]] = field(default_factory=dict)
     _indexes: dict[str, RubricIndex] = field(default_factory=dict)
 
     @classmethod
@@ -66,18 +73,23 @@ class Matcher:
         params: DecisionParams | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         threads: int | None = None,
-        adapt: bool = True,
+        adapt: bool = False,
         progress: ProgressFn | None = None,
         judge: "Judge | None" = None,
         llm_concurrency: int = 4,
+        encoder: bool = True,
     ) -> "Matcher":
         model_dir = check_model_dir(model_dir)  # a wrong directory fails now, not mid-request
         if backend not in BACKENDS:
             raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
+        # The verifier was trained on the evidence encoder's vectors: it decides only when
+        # that encoder embeds. Adapting per rubric, or another model, decides by similarity.
+        verified = not adapt and encoder and model_dir == default_model_dir() and has_adapter()
+        params = params or load_params(params_path(backend, adapt=not verified))
         return cls(
-            cache_dir=Path(cache_dir), params=params or load_params(params_path(backend)), model_dir=model_dir, backend=backend,
+            cache_dir=Path(cache_dir), params=params, model_dir=model_dir, backend=backend,
             threads=threads, adapt=adapt, max_chars=max_chars, progress=progress, judge=judge,
-            llm_concurrency=llm_concurrency,
+            llm_concurrency=llm_concurrency, verifier=Verifier.load() if params.decision == "verifier" else None, encoder=encoder,
         )
 
     def embedder_for(self, rubric: Rubric) -> Embedder:
@@ -89,10 +101,19 @@ class Matcher:
             report = (lambda done, total: self.progress(f"adapting the model to {rubric.id}", done, total)) if self.progress else None
             model_dir = ensure_tuned_model(base_dir, rubric, self.cache_dir, self.threads, report)
             model_id = f"{model_id}+tuned:{rubric.id}"
+        elif self.uses_encoder:
+            # The shipped corpus-trained adapter (index/encoder/), merged once into the cache.
+            model_dir = ensure_merged_model(base_dir, self.cache_dir)
+            model_id = f"{model_id}+evidence-encoder:{adapter_fingerprint()}"
         key = str(model_dir)
         if key not in self._embedders:
             self._embedders[key] = load_embedder(model_dir, self.cache_dir, self.backend, self.threads, model_id)
         return self._embedders[key]
+
+    @property
+    def uses_encoder(self) -> bool:
+        """The evidence encoder adapts the bundled base model only, and only when not adapting per rubric."""
+        return self.encoder and not self.adapt and check_model_dir(self.model_dir) == default_model_dir() and has_adapter()
 
     def rubric_index(self, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> RubricIndex:
         rubric = load_rubric(rubric) if isinstance(rubric, str) else rubric
@@ -112,12 +133,25 @@ class Matcher:
         steering = [i for i, text in enumerate(flat) if looks_like_instruction(text)]
         scores[steering] = -1.0  # text addressed to a model evidences nothing
         out, offset = [], 0
-        for segments in all_segments:
+        for text, segments in zip(texts, all_segments):
             n = len(segments)
             part = slice(offset, offset + n)
-            out.append(Analysis(segments, vectors[part], scores[part], best[part]))
+            analysis = Analysis(segments, vectors[part], scores[part], best[part])
+            if self.verifier is not None and self.verifier.fits(index.embedder):
+                evidence = self.verifier.probabilities(analysis, text, index, self.index_features(index))
+                evidence[(analysis.scores < -0.99).all(axis=1)] = 0.0  # steering sentences stay out
+                analysis.evidence = evidence
+            out.append(analysis)
             offset += n
         return out
+
+    def index_features(self, index: RubricIndex) -> IndexFeatures:
+        """What the verifier reads of an index (behavior text vectors...), once per index."""
+        held = self._features.get(id(index))
+        if held is None or held[0] is not index:
+            held = (index, index_features(index))
+            self._features[id(index)] = held
+        return held[1]
 
     def decide(self, analysis: Analysis, index: RubricIndex) -> MatchResult:
         return decide(analysis, index, self.params)

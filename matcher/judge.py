@@ -4,12 +4,14 @@ For each document (or chunk of a long one) one call returns, for every candidate
 behavior, a verdict, a short rationale and quotes. Nothing the model says is trusted
 on its own:
 
-- only candidates the retriever proposed can be reported (others are counted and dropped);
+- only candidates the matcher proposed can be reported (others are counted and dropped):
+  every behavior that has a plausible sentence, with no fixed cap;
 - every quote is located in the submitted text (``matcher.quotes``) or dropped;
-- a located quote must overlap a sentence the retriever found plausible for that
-  behavior (similarity at least ``judge_floor`` and the behavior among the sentence's
-  ``judge_max_rank`` closest, both fitted on the dev set) and must not be text addressed
-  to a model;
+- a located quote must overlap a sentence found plausible for that behavior (the
+  verifier's probability, or else the similarity, at least ``judge_floor``, and the
+  behavior among the sentence's ``judge_max_rank`` best; both fitted on the dev set's fit
+  split so that nearly all gold evidence passes) and must not be text addressed to a
+  model;
 - a behavior left without such a citation is not evidenced, whatever the verdict.
 
 So a citation is always the user's own words, and a document that asks to "tag every
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
     from index.rubric_index import RubricIndex
 
 PROMPT_VERSION = "judge-v1"
-MAX_CANDIDATES = 20
 SPANS_PER_CANDIDATE = 3
 CHUNK_CHARS = 12_000  # ~3,000 tokens of document per call
 
@@ -88,7 +89,7 @@ class Judge:
     cache: ResponseCache | None = None
     redact: bool = True
     names: tuple[str, ...] = ()
-    max_candidates: int = MAX_CANDIDATES
+    max_candidates: int | None = None  # no cap: every behavior with a plausible sentence is judged
     chunk_chars: int = CHUNK_CHARS
 
     def judge(self, text: str, analysis: Analysis, index: "RubricIndex", params: DecisionParams, offline: MatchResult) -> MatchResult:
@@ -102,7 +103,7 @@ class Judge:
     # -- the steps -------------------------------------------------------------------
 
     def _judge(self, text, analysis, index, params, offline, usage: Usage) -> MatchResult:
-        plausible = evidence_mask(analysis.scores, params.judge_floor, params.judge_max_rank)
+        plausible = evidence_mask(analysis.support, params.judge_floor, params.judge_max_rank)
         candidates = self._candidates(analysis, index, plausible, offline)
         if not candidates:
             return offline.model_copy(update={"judge": JudgeInfo(mode="llm", status="ok", reason="no candidate behaviors to judge")})
@@ -124,17 +125,19 @@ class Judge:
 
     def _candidates(self, analysis: Analysis, index: "RubricIndex", plausible: np.ndarray, offline: MatchResult) -> dict[str, list[int]]:
         """Behavior id -> rows of its plausible sentences (best first), strongest behaviors first."""
-        if analysis.scores.size == 0:
+        support = analysis.support
+        if support.size == 0:
             return {}
-        best = np.where(plausible, analysis.scores, -np.inf).max(axis=0)
+        best = np.where(plausible, support, -np.inf).max(axis=0)
         order = [c for c in np.argsort(-best, kind="stable") if np.isfinite(best[c])]
         offline_ids = {m.behavior_id for m in offline.matches}
         chosen = [c for c in order if index.behavior_ids[c] in offline_ids]
-        chosen += [c for c in order if c not in chosen][: max(0, self.max_candidates - len(chosen))]
+        rest = [c for c in order if c not in chosen]
+        chosen += rest if self.max_candidates is None else rest[: max(0, self.max_candidates - len(chosen))]
         out = {}
         for c in chosen:
             rows = np.flatnonzero(plausible[:, c])
-            out[index.behavior_ids[c]] = [int(r) for r in rows[np.argsort(-analysis.scores[rows, c], kind="stable")]]
+            out[index.behavior_ids[c]] = [int(r) for r in rows[np.argsort(-support[rows, c], kind="stable")]]
         return out
 
     def _chunks(self, redacted: str) -> list[str]:
@@ -212,7 +215,7 @@ class Judge:
                     continue
                 if any(c.start == span[0] and c.end == span[1] for c in citations):
                     continue
-                score = float(analysis.scores[rows, col].max())
+                score = float(analysis.support[rows, col].max())
                 citations.append(Citation(quote=text[span[0] : span[1]], start=span[0], end=span[1], score=round(score, 4)))
             if item.verdict == "not_evidenced" or not citations:
                 continue

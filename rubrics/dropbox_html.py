@@ -143,7 +143,8 @@ def parse_page(raw: str, source: str = "page", companies: tuple[Replacement, ...
         if el.name == "p":
             strong, em = el.find("strong"), el.find("em")
             text = _text(el)
-            bold = clean(strong.get_text("")) if strong else ""
+            # A name may be split over several <strong> elements ("Architecture" "design").
+            bold = clean(" ".join(s.get_text("") for s in el.find_all("strong"))) if strong else ""
             if area_name is None and not summary and not top and strong and bold == text and not resps and not built.areas:
                 summary = sub(text)  # the level's one-line summary, bold (and italic)
             elif area_name is None and strong and em:
@@ -153,8 +154,19 @@ def parse_page(raw: str, source: str = "page", companies: tuple[Replacement, ...
             elif area_name is not None and not resps and pending is None:
                 area_desc = clean(f"{area_desc} {sub(text)}")
             continue
-        items = [sub(_text(li)) for li in el.find_all("li", recursive=False)]
-        items = [item for item in items if item]
+        items = []
+        for li in el.find_all("li", recursive=False):
+            text = sub(_text(li))
+            strongs = li.find_all("strong")
+            if area_name is not None and strongs and clean(" ".join(s.get_text("") for s in strongs)) == _text(li):
+                # A responsibility named inside a list item, its behaviors in the items after it.
+                if items and pending is not None:
+                    resps.append(built.responsibility(area_name, pending, items))
+                    items = []
+                pending = text
+                continue
+            if text:
+                items.append(text)
         if not items:
             continue
         if area_name is None:
@@ -209,8 +221,15 @@ def import_page(path: Path, companies: tuple[Replacement, ...] = (), rubric_id: 
     return parsed
 
 
-def import_folder(folder: Path, companies: tuple[Replacement, ...] = (), track_id: str | None = None) -> list[tuple[Track, list[Rubric]]]:
-    """Every level page of ``folder`` (and its docs/ subfolder), one track per role."""
+def import_folder(
+    folder: Path, companies: tuple[Replacement, ...] = (), track_id: str | None = None, skipped: list[str] | None = None
+) -> list[tuple[Track, list[Rubric]]]:
+    """Every level page of ``folder`` (and its docs/ subfolder), one track per role.
+
+    Pages that are neither a level nor a track appendix (an index, an "archetypes" page)
+    are skipped, each with one line in ``skipped`` saying why; only a folder with no level
+    page at all is an error.
+    """
     folder = Path(folder)
     pages = sorted(folder.glob("*.html")) or sorted(folder.glob("docs/*.html"))
     if not pages:
@@ -223,9 +242,9 @@ def import_folder(folder: Path, companies: tuple[Replacement, ...] = (), track_i
         raw = read_source(page, MAX_PAGE_BYTES)
         try:
             parsed = parse_page(raw, page.name, companies)
-        except RubricError:
-            if 'id="doc-container"' in raw:
-                raise
+        except RubricError as exc:
+            if skipped is not None:
+                skipped.append(f"skipped {page.name}: {str(exc).removeprefix(page.name + ': ')}")
             continue  # an index or other page of the site: not part of any ladder
         if isinstance(parsed, Appendix):
             appendices.append(parsed)

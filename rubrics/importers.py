@@ -28,6 +28,7 @@ _SNIFF_BYTES = 65_536
 class Imported:
     rubrics: list[Rubric] = field(default_factory=list)  # single-level sources
     tracks: list[tuple[Track, list[Rubric]]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # pages of a folder that are not levels, each with why
 
     def all_rubrics(self) -> list[Rubric]:
         return self.rubrics + [r for _, rubrics in self.tracks for r in rubrics]
@@ -84,7 +85,8 @@ def import_source(
         from .dropbox_html import import_folder, import_page
 
         if source.is_dir():
-            return Imported(tracks=import_folder(source, companies, rubric_id))
+            skipped: list[str] = []
+            return Imported(tracks=import_folder(source, companies, rubric_id, skipped), skipped=skipped)
         return Imported(rubrics=[import_page(source, companies, rubric_id)])
     if fmt == "ft":
         from .ft_yaml import import_family

@@ -111,7 +111,7 @@ def test_index_build_and_info(cache_dir):
     assert run("index", "build", cache_dir=cache_dir).returncode == 0
     info = json.loads(run("index", "info", cache_dir=cache_dir).stdout)
     assert info["index_type"] == "flat-ip" and info["dimension"] == 384 and info["current"] is True
-    assert info["model_id"] == "sentence-transformers/all-MiniLM-L6-v2+tuned:ic6-principal-reliability-engineer"
+    assert info["model_id"].startswith("sentence-transformers/all-MiniLM-L6-v2+evidence-encoder:")  # the shipped encoder, no per-rubric adaptation
 
 
 def test_judge_llm_without_a_model_is_a_clear_error(tmp_path):

@@ -76,8 +76,8 @@ def test_dropbox_level_pages_import_and_round_trip(tmp_path, name):
 def test_dropbox_folder_is_one_track_ordered_with_the_appendix_definitions(tmp_path):
     _shared(DROPBOX)
     imported = import_source(DROPBOX.parent, companies=parse_companies(["Dropbox=EscrowTab"]))  # format detected
-    (track, rubrics), = imported.tracks
-    assert track.id == "reliability-engineer" and track.role == "Reliability Engineer"
+    track, rubrics = next((t, r) for t, r in imported.tracks if t.id == "reliability-engineer")
+    assert track.role == "Reliability Engineer"
     assert track.level_names() == [f"IC{n}" for n in range(1, 8)]
     assert all(r.track == track.id for r in rubrics)
     _, design, _ = rubrics[2].locate("systems-design.1")
@@ -86,6 +86,21 @@ def test_dropbox_folder_is_one_track_ordered_with_the_appendix_definitions(tmp_p
     assert len(ic7_notes) == 4  # "do not go up beyond", "do not currently go up beyond"
     assert not any(re.search(r"\bDropbox\b", b.text) for r in rubrics for _, _, b in r.walk())  # "Dropboxers" stays
     _round_trip(imported, tmp_path / "dbx")
+
+
+def test_a_published_folder_imports_every_level_and_skips_other_pages_with_a_reason():
+    """The folder as published mixes levels with other pages (archetypes_behaviors.html)."""
+    _shared(DROPBOX)
+    imported = import_source(DROPBOX.parent)
+    assert {t.id for t, _ in imported.tracks} >= {"reliability-engineer", "software-engineer", "engineering-director"}
+    assert any(line.startswith("skipped archetypes_behaviors.html: ") and "names no level" in line for line in imported.skipped)
+    levels = {r.id: r for _, rubrics in imported.tracks for r in rubrics}
+    # A responsibility name split over two <strong> elements, and one named inside a list item.
+    ic2 = levels["ic2-software-engineer"]
+    assert any(resp.name == "Architecture design" and resp.behaviors for _, resp, _ in ic2.walk())
+    m6 = levels["m6-engineering-director"]
+    agility = [b for _, resp, b in m6.walk() if resp.name == "Agility"]
+    assert [b.text for b in agility] == ["I drive transformation for the company, help other leaders champion change, and generate excitement for change across Dropbox"]
 
 
 def test_the_appendix_alone_is_not_a_level(tmp_path):

@@ -53,6 +53,7 @@ def test_int8_is_a_different_model_for_indexes_and_thresholds(embedders, cache_d
 
 def test_each_backend_loads_its_own_fitted_thresholds(cache_dir):
     assert params_path("onnx") == params_path("auto") == PARAMS_PATH
+    assert load_params().decision == "verifier" and load_params(params_path("onnx", adapt=True)).decision == "similarity"
     int8_params = load_params(params_path("onnx-int8"))
     assert params_path("onnx-int8") != PARAMS_PATH
     assert int8_params.model_id.endswith("+onnx-int8")  # fitted on the quantized model's vectors

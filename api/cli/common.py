@@ -36,7 +36,7 @@ def progress_bars():
     return report
 
 
-def build_matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] = ()):
+def build_matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] = (), params=None):
     from matcher.engine import Matcher
 
     from ..settings import build_judge
@@ -52,6 +52,7 @@ def build_matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] 
         threads=settings.threads,
         adapt=settings.adapt,
         progress=progress_bars(),
+        params=params,
     )
 
 

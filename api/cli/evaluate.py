@@ -41,7 +41,7 @@ def eval_run(
     split: Optional[str] = typer.Option(None, "--split", help="all, fit or test (default: test for JSONL, where thresholds are fitted on 'fit'; all for a CSV)."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the full JSON record here."),
-    judge: str = typer.Option("offline", "--judge", "-j", help="offline, llm, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
+    judge: str = typer.Option("offline", "--judge", "-j", help="offline, llm, auto (llm when EVIDENCE_LLM_MODEL is set), or oracle (a judge answering from the gold labels: the judge path's ceiling)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N samples of the split."),
     log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the run in the history."),
@@ -60,9 +60,13 @@ def eval_run(
     floors = parse_floors(fail_under) if fail_under is not None else None  # a typo fails before the run, not after
     loaded, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID)  # JSONL, or an ESCO / SkillSkape CSV
     settings = settings_from_env()
-    matcher = build_matcher(settings, judge)
+    matcher = build_matcher(settings, "offline" if judge == "oracle" else judge)
     index = matcher.rubric_index(loaded)
     samples = samples[:limit]
+    if judge == "oracle":
+        from eval.oracle import oracle_judge
+
+        matcher.judge = oracle_judge(samples)
     record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty(), bias=bias)  # type: ignore[arg-type]
     if not no_log:
         path = _history(settings, log_dir).save(record)
@@ -126,6 +130,14 @@ def _print_summary(record) -> None:
     typer.echo("  per area (precision / recall / f1, support):")
     for area, m in record.per_area.items():
         typer.echo(f"    {area:<22} {m['precision']:.2f} / {m['recall']:.2f} / {m['f1']:.2f}  ({m['support']})")
+    if record.per_genre:
+        typer.echo("  per genre (samples: precision / recall / f1, citation precision, abstention on its negatives):")
+        for genre, m in record.per_genre.items():
+            abstain = f", abstention {m['abstention']:.2f}" if "abstention" in m else ""
+            typer.echo(
+                f"    {genre:<22} {int(m['samples']):>3}: {m['micro_precision']:.2f} / {m['micro_recall']:.2f} / {m['micro_f1']:.2f}, "
+                f"citations {m['citation_precision']:.2f}{abstain}"
+            )
 
 
 @eval_app.command("runs")
@@ -202,6 +214,11 @@ def eval_compare(
         mark = " *" if m.significant else ""
         typer.echo(f"  {m.key:<24} {m.a:>7.3f} {m.b:>7.3f} {m.delta:>+8.3f}   [{m.low:+.3f}, {m.high:+.3f}]{mark}")
     typer.echo("  (* the interval excludes zero)")
+    if c.per_genre:
+        typer.echo("  micro_f1 per genre (samples)")
+        for g in c.per_genre:
+            mark = " *" if g.delta.significant else ""
+            typer.echo(f"  {g.genre + f' ({g.samples})':<24} {g.delta.a:>7.3f} {g.delta.b:>7.3f} {g.delta.delta:>+8.3f}   [{g.delta.low:+.3f}, {g.delta.high:+.3f}]{mark}")
     typer.echo(f"{len(c.changed)} samples changed predictions:")
     for s in c.changed:
         parts = [f"{label} {', '.join(items)}" for label, items in (("+gold", s.gained), ("-gold", s.lost), ("+fp", s.new_false_positives), ("-fp", s.fixed_false_positives), ("~partial", s.other)) if items]
@@ -222,16 +239,17 @@ def eval_report(
 def eval_fit(
     dataset: Path = typer.Argument(..., help="The development set; only its 'fit' split is used."),
     rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
-    write: bool = typer.Option(False, "--write", help="Save as the shipped thresholds of this backend (matcher/thresholds.json; thresholds.onnx-int8.json for EVIDENCE_BACKEND=onnx-int8)."),
+    write: bool = typer.Option(False, "--write", help="Save as the shipped thresholds of this backend and decision (matcher/thresholds[.adapted][.onnx-int8].json)."),
 ):
     """Fit the decision thresholds on the fit split of a development set."""
     from eval.dataset import file_sha256, load_dataset
     from eval.fit import fit_params
     from eval.run import analyze_samples
-    from matcher.decision import params_path
+    from matcher.decision import params_path, unfitted_params
 
-    matcher = build_matcher(settings_from_env())
-    PARAMS_PATH = params_path(matcher.backend)  # each backend's vectors get their own thresholds
+    settings = settings_from_env()
+    matcher = build_matcher(settings, params=unfitted_params(settings.adapt))
+    PARAMS_PATH = params_path(matcher.backend, matcher.adapt)  # each way of deciding gets its own thresholds
     index = matcher.rubric_index(rubric)
     samples = load_dataset(dataset, index.rubric, "fit")
     analyses = analyze_samples(matcher, samples, index, progress=sys.stderr.isatty())

@@ -60,6 +60,8 @@ def rubric_import(
 
     imported = import_source(source, fmt.value if fmt else None, parse_companies(companies), rubric_id, title, section)
     paths = write_imported(imported, out, level)
+    for line in imported.skipped:
+        typer.echo(line, err=True)
     for rubric in imported.rubrics if not imported.tracks or level else []:
         typer.echo(f"wrote {paths[0] if len(paths) == 1 else out}: {_counts(rubric)}")
     if imported.tracks and not level:

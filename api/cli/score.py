@@ -25,7 +25,7 @@ def matcher_spec(settings, judge_mode: str):
     from ..settings import judge_config
 
     return MatcherSpec(
-        cache_dir=settings.cache_dir, params=load_params(params_path(settings.backend)), model_dir=settings.model_dir, backend=settings.backend,
+        cache_dir=settings.cache_dir, params=load_params(params_path(settings.backend, settings.adapt)), model_dir=settings.model_dir, backend=settings.backend,
         max_chars=settings.max_chars, threads=settings.threads, adapt=settings.adapt, judge=judge_config(settings, judge_mode),
         llm_cache=settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None, llm_concurrency=settings.llm_concurrency,
     )

@@ -51,7 +51,7 @@ class MatcherSpec:
     backend: str = "auto"
     max_chars: int = 100_000
     threads: int | None = None
-    adapt: bool = True
+    adapt: bool = False
     judge: "JudgeConfig | None" = None
     llm_cache: Path | None = None  # the judge's response cache (SQLite, safe to share on one machine)
     llm_concurrency: int = 4

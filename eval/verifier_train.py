@@ -1,0 +1,277 @@
+"""Train the verifier (``matcher.verifier``) on the labelled corpus; compare variants by CV.
+
+    python -m eval.verifier_train                 # cross-validate the variants, train, write matcher/verifier/
+    python -m eval.verifier_train --cv-only       # the comparison table only
+    python -m eval.verifier_train --no-write      # train and report, do not write
+
+Reproducible: seeded (numpy and torch), the corpus sha256 and the base model are recorded
+in the model card beside the weights. Uses the corpus only (``eval/datasets/train/``):
+never the dev set, whose fit split chooses the decision threshold (``evidence eval fit``)
+and whose test split reports. Needs ``../shared`` for the two public ladders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from matcher.decision import DecisionParams
+from matcher.engine import Matcher
+from matcher.structure import STRUCT_NAMES
+from matcher.verifier import PAIR_NAMES, VERIFIER_DIR, candidate_pairs, index_features
+
+from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents
+
+RECIPE = {"version": 1, "candidates": 20, "item_top_k": 3, "hidden": 256, "epochs": 12, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4, "dropout": 0.2, "seed": 0}
+
+
+@dataclass
+class PairSet:
+    dense: np.ndarray
+    scalars: np.ndarray
+    y: np.ndarray
+    doc: np.ndarray  # document number per pair
+    rows: np.ndarray
+    cols: np.ndarray
+    score: np.ndarray  # the retriever's score, for the similarity baseline
+    rank: np.ndarray
+    gold: list[set[int]]  # per document: gold behavior columns
+    ladder: list[str]
+    genre: list[str]
+    candidate_recall: float
+
+
+def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> PairSet:
+    """Every document's candidate pairs, labelled from the corpus."""
+    parts: dict[str, list] = {k: [] for k in ("dense", "scalars", "y", "doc", "rows", "cols", "score", "rank")}
+    gold_sets, ladders, genres = [], [], []
+    found = total = 0
+    by_ladder: dict[str, list[int]] = {}
+    for i, doc in enumerate(docs):
+        by_ladder.setdefault(doc.ladder, []).append(i)
+    results: dict[int, tuple] = {}
+    for ladder, numbers in by_ladder.items():
+        index = matcher.rubric_index(ladder_rubric(ladder))
+        feats = index_features(index)
+        column = {b: c for c, b in enumerate(index.behavior_ids)}
+        for start in range(0, len(numbers), 16):
+            chunk = numbers[start : start + 16]
+            for n, analysis in zip(chunk, matcher.analyze_many([docs[n].text for n in chunk], index)):
+                results[n] = (analysis, index, feats, column)
+    for n, doc in enumerate(docs):
+        analysis, index, feats, column = results[n]
+        labels, _ = labelled_segments(doc)
+        by_span = {(s.start, s.end): s for s in labels}
+        seg_gold = [by_span.get((seg.start, seg.end)) for seg in analysis.segments]
+        batch = candidate_pairs(analysis, doc.text, index, feats, candidates)
+        y = np.array([bool(seg_gold[r]) and index.behavior_ids[c] in seg_gold[r].behaviors for r, c in zip(batch.rows, batch.cols)], dtype=np.float32)
+        gold = {column[b] for s in labels for b in s.behaviors}
+        for r, lab in enumerate(seg_gold):
+            if lab:
+                total += len(lab.behaviors)
+                found += sum(1 for b in lab.behaviors if (batch.cols[batch.rows == r] == column[b]).any())
+        parts["dense"].append(batch.dense)
+        parts["scalars"].append(batch.scalars)
+        parts["y"].append(y)
+        parts["doc"].append(np.full(len(y), n))
+        parts["rows"].append(batch.rows)
+        parts["cols"].append(batch.cols)
+        parts["score"].append(batch.scalars[:, 0])
+        parts["rank"].append(np.round(batch.scalars[:, 3] * max(1, candidates - 1)).astype(int))
+        gold_sets.append(gold)
+        ladders.append(doc.ladder)
+        genres.append(doc.genre)
+    cat = {k: np.concatenate(v) for k, v in parts.items()}
+    return PairSet(cat["dense"], cat["scalars"], cat["y"], cat["doc"], cat["rows"], cat["cols"], cat["score"], cat["rank"], gold_sets, ladders, genres, found / max(1, total))
+
+
+def train_mlp(dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dict = RECIPE, use_dense: bool = True) -> dict[str, np.ndarray]:
+    import torch
+
+    torch.manual_seed(recipe["seed"])
+    rng = np.random.default_rng(recipe["seed"])
+    mean, std = scalars.mean(axis=0), scalars.std(axis=0) + 1e-6
+    x = np.concatenate([dense if use_dense else np.zeros((len(y), 0), np.float32), (scalars - mean) / std], axis=1).astype(np.float32)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(x.shape[1], recipe["hidden"]), torch.nn.ReLU(), torch.nn.Dropout(recipe["dropout"]), torch.nn.Linear(recipe["hidden"], 1)
+    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe["learning_rate"], weight_decay=recipe["weight_decay"])
+    pos_weight = torch.tensor([min(10.0, (len(y) - y.sum()) / max(1.0, y.sum()) / 2)])
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    model.train()
+    for _ in range(recipe["epochs"]):
+        order = torch.from_numpy(rng.permutation(len(y)))
+        for i in range(0, len(y), recipe["batch_size"]):
+            idx = order[i : i + recipe["batch_size"]]
+            loss = loss_fn(model(xt[idx]).squeeze(1), yt[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    model.eval()
+    first, last = model[0], model[3]
+    w1 = first.weight.detach().numpy().T.copy()
+    if not use_dense:  # keep one weight layout: zero rows for the unused dense inputs
+        w1 = np.concatenate([np.zeros((dense.shape[1], w1.shape[1]), np.float32), w1])
+    return {
+        "w1": w1.astype(np.float32), "b1": first.bias.detach().numpy().astype(np.float32),
+        "w2": last.weight.detach().numpy().T.astype(np.float32), "b2": last.bias.detach().numpy().astype(np.float32),
+        "scalar_mean": mean.astype(np.float32), "scalar_std": std.astype(np.float32),
+    }
+
+
+def predict(weights: dict[str, np.ndarray], dense: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+    x = np.concatenate([dense, (scalars - weights["scalar_mean"]) / weights["scalar_std"]], axis=1)
+    h = np.maximum(x @ weights["w1"] + weights["b1"], 0.0)
+    return 1.0 / (1.0 + np.exp(-(h @ weights["w2"] + weights["b2"]).reshape(-1)))
+
+
+def doc_f1(pairs: PairSet, prob: np.ndarray, mask: np.ndarray, threshold: float) -> tuple[float, float, float]:
+    """Micro P/R/F1 of document-level behaviors: evidenced when a sentence's pair reaches the threshold."""
+    tp = fp = fn = 0
+    for d in np.unique(pairs.doc[mask]):
+        sel = mask & (pairs.doc == d) & (prob >= threshold)
+        predicted = set(pairs.cols[sel].tolist())
+        gold = pairs.gold[d]
+        tp += len(predicted & gold)
+        fp += len(predicted - gold)
+        fn += len(gold - predicted)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
+
+
+def best_threshold(pairs: PairSet, prob: np.ndarray, mask: np.ndarray) -> float:
+    return float(max(GRID, key=lambda t: (doc_f1(pairs, prob, mask, t)[2], t)))
+
+
+def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
+    """Document-grouped k-fold. Each variant's threshold is chosen on the training folds'
+    own documents (refit there), then scored once on the held-out fold."""
+    from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import GroupKFold
+
+    variants = {
+        "similarity threshold + rank (the previous decision)": None,
+        "logistic regression, similarities + structure": "logreg",
+        "MLP, similarities + structure (no embeddings)": "mlp-scalars",
+        "MLP, embeddings + similarities (no structure)": "mlp-nostruct",
+        "MLP, embeddings + similarities + structure (shipped)": "mlp",
+    }
+    n_pair = len(PAIR_NAMES)
+    out: dict[str, dict] = {}
+    splitter = GroupKFold(n_splits=folds)
+    for name, kind in variants.items():
+        held_f1, held_p, held_r, aps = [], [], [], []
+        for train_idx, test_idx in splitter.split(pairs.y, pairs.y, pairs.doc):
+            train = np.zeros(len(pairs.y), bool)
+            train[train_idx] = True
+            test = ~train
+            if kind is None:
+                best = None
+                for max_rank in (1, 2, 3):
+                    scored = np.where(pairs.rank < max_rank, pairs.score, -1.0)
+                    t = float(max(np.round(np.arange(0.2, 0.8, 0.01), 2), key=lambda t: doc_f1(pairs, scored, train, t)[2]))
+                    f = doc_f1(pairs, scored, train, t)[2]
+                    if best is None or f > best[0]:
+                        best = (f, max_rank, t)
+                _, max_rank, t = best
+                prob = np.where(pairs.rank < max_rank, pairs.score, -1.0)
+                threshold = t
+            elif kind == "logreg":
+                from sklearn.linear_model import LogisticRegression
+
+                s = pairs.scalars
+                mean, std = s[train].mean(0), s[train].std(0) + 1e-6
+                clf = LogisticRegression(max_iter=2000, C=1.0).fit((s[train] - mean) / std, pairs.y[train])
+                prob = clf.predict_proba((s - mean) / std)[:, 1]
+                threshold = best_threshold(pairs, prob, train)
+            else:
+                scalars = pairs.scalars[:, :n_pair] if kind == "mlp-nostruct" else pairs.scalars
+                weights = train_mlp(pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars")
+                prob = predict(weights, pairs.dense, scalars)
+                threshold = best_threshold(pairs, prob, train)
+            p, r, f = doc_f1(pairs, prob, test, threshold)
+            held_p.append(p)
+            held_r.append(r)
+            held_f1.append(f)
+            aps.append(average_precision_score(pairs.y[test], prob[test]))
+        out[name] = {"f1": float(np.mean(held_f1)), "f1_sd": float(np.std(held_f1)), "precision": float(np.mean(held_p)), "recall": float(np.mean(held_r)), "pair_ap": float(np.mean(aps))}
+        print(f"{name}: doc micro-F1 {out[name]['f1']:.3f} ± {out[name]['f1_sd']:.3f} (P {out[name]['precision']:.3f} R {out[name]['recall']:.3f}), pair AP {out[name]['pair_ap']:.3f}", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.verifier_train", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, nargs="*", default=None, help="corpus JSONL files (default: eval/datasets/train/*.jsonl)")
+    parser.add_argument("--heldout", type=Path, default=Path(__file__).resolve().parent / "datasets" / "other-ladders" / "heldout.jsonl")
+    parser.add_argument("--out", type=Path, default=VERIFIER_DIR)
+    parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "evidence-matcher")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--cv-only", action="store_true")
+    parser.add_argument("--no-cv", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+
+    files = args.corpus or corpus_files()
+    docs = load_documents(files)
+    started = time.perf_counter()
+    # Retrieval only (no verifier yet): the base model, each sentence's score for a
+    # behavior the mean of its item_top_k closest items, as the product computes it.
+    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=RECIPE["item_top_k"], moderate=1.0, strong=1.0)
+    matcher = Matcher.load(args.cache_dir, adapt=False, params=retrieval)
+    pairs = build_pairs(docs, matcher, RECIPE["candidates"])
+    print(f"{len(docs)} documents, {len(pairs.y)} candidate pairs ({int(pairs.y.sum())} positive); gold behaviors among a sentence's top {RECIPE['candidates']}: {pairs.candidate_recall:.3f}; {time.perf_counter() - started:.0f} s", flush=True)
+    card: dict = {
+        "model": "evidence verifier: MLP over (sentence embedding, sentence x behavior-text product, similarities, structure)",
+        "base_model": matcher.embedder_for(ladder_rubric("ic6")).model_id,
+        "base_model_fingerprint": matcher.embedder_for(ladder_rubric("ic6")).fingerprint,
+        "recipe": RECIPE,
+        "candidates": RECIPE["candidates"],
+        "pair_features": PAIR_NAMES,
+        "structure_features": list(STRUCT_NAMES),
+        "corpus_files": [p.name for p in files],
+        "corpus_sha256": corpus_sha256(files),
+        "corpus_documents": len(docs),
+        "training_pairs": int(len(pairs.y)),
+        "positive_pairs": int(pairs.y.sum()),
+        "candidate_recall": round(pairs.candidate_recall, 4),
+    }
+    if not args.no_cv:
+        card["cross_validation"] = {"folds": args.folds, "grouped_by": "document", "variants": cross_validate(pairs, args.folds, RECIPE)}
+    if args.cv_only:
+        return 0
+    weights = train_mlp(pairs.dense, pairs.scalars, pairs.y, RECIPE)
+    if args.heldout.is_file():
+        held_docs = load_documents([args.heldout])
+        held = build_pairs(held_docs, matcher, RECIPE["candidates"])
+        prob = predict(weights, held.dense, held.scalars)
+        everything = np.ones(len(held.y), bool)
+        card["heldout_other_ladders"] = {
+            "file": args.heldout.name,
+            "documents": len(held_docs),
+            "note": "never trained on; reported at the threshold fitted on the IC6 dev fit split (see thresholds.json)",
+        }
+        for t in (0.5,):
+            p, r, f = doc_f1(held, prob, everything, t)
+            card["heldout_other_ladders"][f"at_{t}"] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+    if args.no_write:
+        print(json.dumps(card, indent=1))
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out / "weights.npz", **weights)
+    (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}/weights.npz and card.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

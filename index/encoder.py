@@ -1,0 +1,66 @@
+"""The evidence encoder: all-MiniLM-L6-v2 with a LoRA adapter trained on the corpus.
+
+A general sentence model places "The gateway checks a per-merchant rate limit" near a
+behavior about reliability strategy, and "I settle disagreements between teams" near
+"I reach the right decision despite conflicting views". The adapter (``index/encoder/``,
+~1 MB, trained by ``python -m eval.encoder_train`` on sentence <-> behavior-text pairs of
+three ladders and the bundled rubric's examples) teaches the model which behavior a
+written deed shows. It ships in the repository: nothing is trained on a user's machine.
+
+On first use the adapter is merged into the base weights with ``peft`` and the merged
+model is saved in the cache (like an ONNX export, once); later loads read it from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from rubrics.errors import ModelError
+
+from .embedders import model_fingerprint
+
+ENCODER_DIR = Path(__file__).resolve().parent / "encoder"
+MARKER = "evidence_encoder.json"
+
+
+def adapter_fingerprint(adapter_dir: Path = ENCODER_DIR) -> str:
+    digest = hashlib.sha256()
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        digest.update((Path(adapter_dir) / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def has_adapter(adapter_dir: Path = ENCODER_DIR) -> bool:
+    return (Path(adapter_dir) / "adapter_model.safetensors").is_file()
+
+
+def merged_model_dir(cache_dir: Path, base_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:
+    return Path(cache_dir) / "models" / f"evidence-encoder-{model_fingerprint(base_dir)[:8]}-{adapter_fingerprint(adapter_dir)}"
+
+
+def ensure_merged_model(base_dir: Path, cache_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:
+    """The base model with the adapter merged in, saved (atomically) in the cache once."""
+    out = merged_model_dir(cache_dir, base_dir, adapter_dir)
+    if (out / MARKER).is_file():
+        return out
+    try:
+        from peft import PeftModel
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - both are dependencies
+        raise ModelError(f"merging the evidence encoder needs peft and sentence-transformers: {exc}") from exc
+    model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
+    transformer = model[0]
+    transformer.model = PeftModel.from_pretrained(transformer.model, str(adapter_dir)).merge_and_unload()
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(str(tmp))
+    card = json.loads((Path(adapter_dir) / "card.json").read_text(encoding="utf-8")) if (Path(adapter_dir) / "card.json").is_file() else {}
+    marker = {"base_model_fingerprint": model_fingerprint(base_dir), "adapter": adapter_fingerprint(adapter_dir), "card": card.get("recipe", {})}
+    (tmp / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    return out

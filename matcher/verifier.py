@@ -1,0 +1,171 @@
+"""The trained verifier: is this sentence, in its document, evidence of this behavior?
+
+Retrieval proposes each sentence's ``candidates`` closest behaviors; the verifier gives
+each (sentence, behavior) pair a probability. It reads the sentence's embedding, its
+elementwise product with the behavior's text embedding (so it learns which parts of
+meaning matter, not just the cosine), the similarities retrieval computed (to the
+behavior's text, its sentences and its examples; rank and margin within the sentence
+and within the document), and the sentence's structure (``matcher.structure``: its
+section, who acts, tense, shape). It is a small MLP trained on the project's labelled
+corpus (``eval/datasets/train/``, three ladders) by ``python -m eval.verifier_train``;
+its weights and model card ship in ``matcher/verifier/``. Inference is numpy only.
+
+Because it reads behavior *text* and similarities rather than behavior ids, it applies
+to any ladder, with or without examples.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .structure import STRUCT_NAMES, segment_structure
+
+if TYPE_CHECKING:
+    from index.rubric_index import RubricIndex
+
+    from .decision import Analysis
+
+VERIFIER_DIR = Path(__file__).resolve().parent / "verifier"
+PAIR_NAMES = ["score", "sim_text", "sim_sentence", "rank", "margin", "zscore", "doc_rank", "doc_gap", "has_examples"]
+
+
+def behavior_text_vectors(index: "RubricIndex") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per behavior: its text's vector, a (rows,) column map of its text-sentence rows,
+    and whether it has examples. Read back from the index (no extra encoding)."""
+    n = len(index.behavior_ids)
+    dim = index.vectors.dim
+    text_vec = np.zeros((n, dim), dtype=np.float32)
+    sentence_rows = np.zeros(len(index.item_texts), dtype=bool)
+    has_examples = np.zeros(n, dtype=np.float32)
+    all_vectors = index.vectors.index.reconstruct_n(0, index.vectors.index.ntotal)
+    for row, item_id in enumerate(index.vectors.ids):
+        col = int(index.item_behavior[row])
+        suffix = item_id.rsplit("#", 1)[-1]
+        if suffix == "text":
+            text_vec[col] = all_vectors[row]
+            sentence_rows[row] = True
+        elif suffix.startswith("s"):
+            sentence_rows[row] = True
+        elif suffix.startswith("ex"):
+            has_examples[col] = 1.0
+    return text_vec, sentence_rows, has_examples
+
+
+@dataclass
+class PairBatch:
+    """The candidate pairs of one document and their features."""
+
+    rows: np.ndarray  # (pairs,) segment row
+    cols: np.ndarray  # (pairs,) behavior column
+    dense: np.ndarray  # (pairs, dim * 2) sentence vector and its product with the behavior's
+    scalars: np.ndarray  # (pairs, len(PAIR_NAMES) + len(STRUCT_NAMES))
+
+
+@dataclass
+class IndexFeatures:
+    text_vec: np.ndarray
+    sentence_rows: np.ndarray
+    has_examples: np.ndarray
+    vectors: np.ndarray  # every index row, for text-sentence similarities
+
+
+def index_features(index: "RubricIndex") -> IndexFeatures:
+    text_vec, sentence_rows, has_examples = behavior_text_vectors(index)
+    vectors = index.vectors.index.reconstruct_n(0, index.vectors.index.ntotal)
+    return IndexFeatures(text_vec, sentence_rows, has_examples, vectors)
+
+
+def candidate_pairs(analysis: "Analysis", text: str, index: "RubricIndex", feats: IndexFeatures, candidates: int) -> PairBatch:
+    scores = analysis.scores
+    n_seg, n_beh = scores.shape
+    dim = feats.text_vec.shape[1]
+    if n_seg == 0 or n_beh == 0:
+        return PairBatch(np.zeros(0, int), np.zeros(0, int), np.zeros((0, 2 * dim), np.float32), np.zeros((0, len(PAIR_NAMES) + len(STRUCT_NAMES)), np.float32))
+    k = min(candidates, n_beh)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    rows = np.repeat(np.arange(n_seg), k)
+    cols = order.reshape(-1)
+    s = analysis.vectors[rows]
+    b = feats.text_vec[cols]
+    sim_text = np.einsum("ij,ij->i", s, b)
+    # Best similarity to the behavior's text or one of its sentences (long ladder texts
+    # state several things; a sentence may show one of them).
+    sent_rows = np.flatnonzero(feats.sentence_rows)
+    sent_sims = analysis.vectors @ feats.vectors[sent_rows].T  # (segments, sentence rows)
+    sent_beh = index.item_behavior[sent_rows]
+    best_sentence = np.full((n_seg, n_beh), -1.0, dtype=np.float32)
+    for j, col in enumerate(sent_beh.tolist()):
+        np.maximum(best_sentence[:, col], sent_sims[:, j], out=best_sentence[:, col])
+    pair_score = scores[rows, cols]
+    row_best = scores.max(axis=1)
+    row_mean, row_std = scores.mean(axis=1), scores.std(axis=1) + 1e-6
+    doc_order = np.argsort(np.argsort(-scores, axis=0, kind="stable"), axis=0, kind="stable")
+    col_best = scores.max(axis=0)
+    pair = np.stack(
+        [
+            pair_score,
+            sim_text,
+            best_sentence[rows, cols],
+            np.tile(np.arange(k), n_seg) / max(1, k - 1),
+            row_best[rows] - pair_score,
+            (pair_score - row_mean[rows]) / row_std[rows],
+            np.log1p(doc_order[rows, cols]) / 3.0,
+            col_best[cols] - pair_score,
+            feats.has_examples[cols],
+        ],
+        axis=1,
+    ).astype(np.float32)
+    struct = segment_structure(text, analysis.segments)[rows]
+    dense = np.concatenate([s, s * b], axis=1).astype(np.float32)
+    return PairBatch(rows, cols, dense, np.concatenate([pair, struct], axis=1))
+
+
+@dataclass
+class Verifier:
+    """A two-layer MLP over pair features; weights from ``python -m eval.verifier_train``."""
+
+    weights: dict[str, np.ndarray]
+    card: dict = field(default_factory=dict)
+
+    @property
+    def candidates(self) -> int:
+        return int(self.card.get("candidates", 10))
+
+    def fits(self, embedder) -> bool:
+        """Trained on this embedder's vectors (the evidence encoder, fp32 or int8)? A test's
+        fake embedder or another model is decided by similarity instead."""
+        dim = getattr(embedder, "dim", 0)
+        inputs = 2 * dim + len(self.weights["scalar_mean"])
+        return getattr(embedder, "model_id", "").startswith(self.card.get("base_model", "\0")) and inputs == self.weights["w1"].shape[0]
+
+    @classmethod
+    def load(cls, folder: Path = VERIFIER_DIR) -> "Verifier":
+        folder = Path(folder)
+        with np.load(folder / "weights.npz") as data:
+            weights = {k: data[k].astype(np.float32) for k in data.files}
+        card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+        return cls(weights, card)
+
+    def predict(self, batch: PairBatch) -> np.ndarray:
+        if len(batch.rows) == 0:
+            return np.zeros(0, dtype=np.float32)
+        w = self.weights
+        scalars = (batch.scalars - w["scalar_mean"]) / w["scalar_std"]
+        x = np.concatenate([batch.dense, scalars], axis=1)
+        h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
+        logits = (h @ w["w2"] + w["b2"]).reshape(-1)
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def probabilities(self, analysis: "Analysis", text: str, index: "RubricIndex", feats: IndexFeatures) -> np.ndarray:
+        """(segments, behaviors): the probability that each sentence evidences each
+        behavior; 0 for pairs that were not candidates."""
+        out = np.zeros(analysis.scores.shape, dtype=np.float32)
+        batch = candidate_pairs(analysis, text, index, feats, self.candidates)
+        if len(batch.rows):
+            out[batch.rows, batch.cols] = self.predict(batch)
+        return out
