@@ -136,8 +136,12 @@ def load_documents(paths: list[Path], shared_dir: Path = SHARED_DIR) -> list[Doc
             where = f"{path}:{number}"
             try:
                 doc = Document.model_validate(json.loads(line))
-            except (ValueError, ValidationError) as exc:
-                raise DatasetError(f"{where}: not a valid document: {str(exc).splitlines()[0]} {str(exc).splitlines()[-1][:200]}") from exc
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(str(part) for part in first["loc"])
+                raise DatasetError(f"{where}: not a valid document: {field}: {first['msg']}") from exc
+            except ValueError as exc:
+                raise DatasetError(f"{where}: not JSON: {exc}") from exc
             if doc.id in seen:
                 raise DatasetError(f"{where}: duplicate document id {doc.id!r}")
             seen.add(doc.id)
@@ -218,6 +222,17 @@ def summary(docs: list[Document]) -> dict:
         "negative_kinds": dict(Counter(s.kind for s in segs if not s.behaviors)),
         "behaviors_covered": len({(s.ladder, b) for s in positives for b in s.behaviors}),
     }
+
+
+def write_model_card(folder: Path, title: str, card: dict, intended: str) -> None:
+    """A human-readable model card beside shipped weights, made from the machine-readable one."""
+    lines = [f"# {title}", "", intended, "", "| field | value |", "|---|---|"]
+    for key, value in card.items():
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, ensure_ascii=False)
+        lines.append(f"| {key} | {str(value).replace('|', '/')} |")
+    lines += ["", "Reproduce: `python -m eval.encoder_train && python -m eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write`", ""]
+    (Path(folder) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

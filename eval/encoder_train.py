@@ -22,11 +22,11 @@ from index.embedders import default_model_dir, model_fingerprint
 from index.encoder import ENCODER_DIR
 from index.tuning import distinct_behavior_batches
 
-from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents
+from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents, write_model_card
 
 RECIPE = {
-    "version": 1, "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.1, "target_modules": ["query", "key", "value", "dense"],
-    "epochs": 2, "batch_size": 32, "learning_rate": 3e-4, "seed": 0,
+    "version": 2, "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.1, "target_modules": ["query", "key", "value", "dense"],
+    "epochs": 3, "batch_size": 32, "learning_rate": 3e-4, "seed": 0, "hard_negatives": "nearest other behavior text of the same ladder",
 }
 
 
@@ -45,6 +45,21 @@ def training_pairs(docs: list[Document], with_examples: bool = True) -> list[tup
         for behavior in ladder_rubric("ic6").behaviors:
             pairs += [(f"ic6:{behavior.id}", example, behavior.text) for example in behavior.examples]
     return pairs
+
+
+def nearest_other_behaviors(model, docs: list[Document]) -> dict[str, str]:
+    """ladder:behavior id -> the text of the most similar other behavior of its ladder (base model)."""
+    import numpy as np
+
+    out: dict[str, str] = {}
+    for ladder in sorted({d.ladder for d in docs} | {"ic6"}):
+        behaviors = [b for b in ladder_rubric(ladder).behaviors if b.kind != "note"]
+        vectors = model.encode([b.text for b in behaviors], normalize_embeddings=True)
+        sims = vectors @ vectors.T
+        np.fill_diagonal(sims, -1)
+        for i, b in enumerate(behaviors):
+            out[f"{ladder}:{b.id}"] = behaviors[int(sims[i].argmax())].text
+    return out
 
 
 def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, threads: int | None = None, log=print) -> dict:
@@ -71,6 +86,7 @@ def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, th
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=recipe["learning_rate"])
     pairs = training_pairs(docs)
+    negatives = nearest_other_behaviors(model, docs) if recipe.get("hard_negatives") else {}
     batches = []
     for epoch in range(recipe["epochs"]):
         shuffled = list(pairs)
@@ -80,7 +96,10 @@ def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, th
     started = time.perf_counter()
     model.train()
     for step, batch in enumerate(batches, start=1):
-        loss = loss_fn([features([a for _, a, _ in batch]), features([p for _, _, p in batch])], None)
+        columns = [features([a for _, a, _ in batch]), features([p for _, _, p in batch])]
+        if negatives:  # the neighbour behavior a reviewer must tell apart, as an extra candidate
+            columns.append(features([negatives[key] for key, _, _ in batch]))
+        loss = loss_fn(columns, None)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -115,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         "reproduce": "python -m eval.encoder_train && python -m eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write",
     }
     (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    write_model_card(
+        args.out, "Evidence encoder (LoRA adapter for all-MiniLM-L6-v2)", card,
+        "Embeds sentences and ladder behaviors for evidence-matcher: merged into the bundled base model on first use "
+        "(index/encoder.py). Trained on the project's synthetic labelled corpus (eval/datasets/train/, English, "
+        "engineering career documents); not for other tasks. Limits: see the README's Measured quality.",
+    )
     print(f"wrote {args.out}: {stats}")
     return 0
 

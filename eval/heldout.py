@@ -1,0 +1,98 @@
+"""Quality on ladders without examples: the held-apart documents of ``other-ladders/``.
+
+    python -m eval.heldout [eval/datasets/other-ladders/heldout.jsonl]
+
+The documents are written for three imported ladders that carry no ``examples`` (FT
+Engineer and Kensho Staff SRE, whose other documents the verifier trained on, and Dropbox
+IC4 Reliability Engineer, which it never saw). None of these documents was trained on or
+used to choose anything. Reported: document-level micro-F1 of the shipped matcher (its
+thresholds fitted on the IC6 dev set's fit split), and RP@5 of its behavior ranking
+against plain cosine similarity of the bundled base model (each behavior's best sentence).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from matcher.decision import DecisionParams
+from matcher.engine import Matcher
+
+from .corpus import Document, ladder_rubric, load_documents
+from .metrics import Counts, ranking_metrics
+
+HELDOUT = Path(__file__).resolve().parent / "datasets" / "other-ladders" / "heldout.jsonl"
+
+
+def _gold(doc: Document) -> set[str]:
+    return {b for seg in doc.segments for b in seg.behaviors}
+
+
+def _rankings(matcher: Matcher, docs: list[Document], index) -> tuple[list[list[str]], list]:
+    analyses = matcher.analyze_many([d.text for d in docs], index)
+    ranked = []
+    for analysis in analyses:
+        support = analysis.support
+        best = support.max(axis=0) if support.size else np.zeros(len(index.behavior_ids))
+        ranked.append([index.behavior_ids[i] for i in (-best).argsort(kind="stable")[:10]])
+    return ranked, analyses
+
+
+def evaluate_heldout(matcher: Matcher, plain: Matcher, docs: list[Document]) -> dict:
+    out: dict[str, dict] = {}
+    total = Counts()
+    all_ranked, all_plain, all_gold = [], [], []
+    for ladder in sorted({d.ladder for d in docs}):
+        mine = [d for d in docs if d.ladder == ladder]
+        rubric = ladder_rubric(ladder)
+        index = matcher.rubric_index(rubric)
+        ranked, analyses = _rankings(matcher, mine, index)
+        plain_ranked, _ = _rankings(plain, mine, plain.rubric_index(rubric))
+        counts = Counts()
+        for doc, analysis in zip(mine, analyses):
+            predicted = {m.behavior_id for m in matcher.decide(analysis, index).matches}
+            gold = _gold(doc)
+            counts.add(Counts(len(predicted & gold), len(predicted - gold), len(gold - predicted)))
+        total.add(counts)
+        gold_sets = [_gold(d) for d in mine]
+        p, r, f = counts.prf()
+        out[ladder] = {
+            "documents": len(mine), "micro_precision": p, "micro_recall": r, "micro_f1": f,
+            "rp@5": ranking_metrics(ranked, gold_sets).get("rp@5", 0.0),
+            "rp@5_plain_cosine": ranking_metrics(plain_ranked, gold_sets).get("rp@5", 0.0),
+        }
+        all_ranked += ranked
+        all_plain += plain_ranked
+        all_gold += gold_sets
+    p, r, f = total.prf()
+    out["all"] = {
+        "documents": len(docs), "micro_precision": p, "micro_recall": r, "micro_f1": f,
+        "rp@5": ranking_metrics(all_ranked, all_gold)["rp@5"], "rp@5_plain_cosine": ranking_metrics(all_plain, all_gold)["rp@5"],
+    }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0]) if argv else HELDOUT
+    cache = Path.home() / ".cache" / "evidence-matcher"
+    docs = load_documents([path])
+    matcher = Matcher.load(cache)
+    # Plain cosine: the bundled base model, each behavior's best item (its text or one of its sentences).
+    plain = Matcher.load(cache, encoder=False, params=DecisionParams(threshold=1.0, max_rank=1, item_top_k=1, moderate=1.0, strong=1.0))
+    result = evaluate_heldout(matcher, plain, docs)
+    for ladder, m in result.items():
+        print(
+            f"{ladder:<26} {m['documents']:>3} docs  P {m['micro_precision']:.3f}  R {m['micro_recall']:.3f}  F1 {m['micro_f1']:.3f}  "
+            f"RP@5 {m['rp@5']:.3f} (plain cosine {m['rp@5_plain_cosine']:.3f})"
+        )
+    if "--json" in argv:
+        print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

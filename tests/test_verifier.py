@@ -1,0 +1,150 @@
+"""The verifier, its corpus, the shipped parameters, per-genre metrics and the oracle judge."""
+
+import json
+
+import numpy as np
+import pytest
+
+from eval.corpus import Document, corpus_files, corpus_sha256, labelled_segments, load_documents
+from eval.dataset import Label, Sample, load_dataset
+from eval.metrics import genre_metrics
+from eval.oracle import oracle_judge
+from eval.run import evaluate
+from index.encoder import ENCODER_DIR, adapter_fingerprint
+from matcher.decision import DecisionParams, load_params
+from matcher.engine import Matcher
+from matcher.segment import segment_text
+from matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
+from matcher.verifier import PAIR_NAMES, VERIFIER_DIR, Verifier
+from rubrics.errors import DatasetError
+from tests.conftest import ROOT, FakeEmbedder
+
+DEV = ROOT / "eval" / "datasets" / "ic6-dev.jsonl"
+INCIDENT = """# Incident 4412: checkout errors in us-east-1
+Severity: SEV3 | Date: 2024-06-04 | Owner: Build & Release
+
+## Summary
+The API gateway in every region checks a per-merchant rate limit in a Redis cluster that lives in us-east-1.
+No production deploys landed for about three hours.
+
+## Timeline
+- 14:02 Alerts fired for the checkout error rate.
+- 14:40 The cloud provider restored the Redis cluster's primary node.
+
+## Follow-up questions
+How could time to detection be improved?
+"""
+
+
+def _feature(row: np.ndarray, name: str) -> float:
+    return float(row[STRUCT_NAMES.index(name)])
+
+
+def test_structure_reads_section_voice_tense_and_shape():
+    text = "## Timeline\n- 14:02 We rolled back the deploy.\n\n## Action items\nWe will add a canary to the rotation job.\n\nI asked three peers for feedback every month?\n"
+    segments = segment_text(text)
+    rows = segment_structure(text, segments)
+    assert rows.shape == (3, len(STRUCT_NAMES))
+    assert heading_kind("Timeline") == 0 and heading_kind("Action items") == [n for n, _ in HEADING_KINDS].index("actions")
+    assert _feature(rows[0], "heading:timeline") == 1 and _feature(rows[0], "timestamp") == 1 and _feature(rows[0], "we") == 1
+    assert _feature(rows[0], "list_item") == 1
+    assert _feature(rows[1], "heading:actions") == 1 and _feature(rows[1], "future") == 1
+    assert _feature(rows[2], "starts_with_i") == 1 and _feature(rows[2], "question") == 1
+    assert segment_structure("", []).shape == (0, len(STRUCT_NAMES))
+
+
+def test_shipped_parameters_come_from_the_corpus_in_the_repository():
+    """The verifier and the encoder record the corpus they were trained on: it is this one."""
+    files = corpus_files()
+    verifier, encoder = Verifier.load(), json.loads((ENCODER_DIR / "card.json").read_text())
+    assert verifier.card["corpus_sha256"] == corpus_sha256(files) == encoder["corpus_sha256"]
+    assert verifier.card["pair_features"] == PAIR_NAMES and verifier.card["structure_features"] == list(STRUCT_NAMES)
+    assert verifier.card["base_model"].endswith(f"+evidence-encoder:{adapter_fingerprint()}")  # trained on this adapter's vectors
+    assert verifier.weights["w1"].shape[0] == 2 * 384 + len(PAIR_NAMES) + len(STRUCT_NAMES)
+    shipped = sum(p.stat().st_size for folder in (VERIFIER_DIR, ENCODER_DIR) for p in folder.iterdir())
+    assert shipped < 25 * 1024 * 1024
+    assert load_params().decision == "verifier" and "split=fit" in load_params().fitted_on
+
+
+def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
+    verifier = Verifier.load()
+
+    class Encoder:
+        model_id, dim = verifier.card["base_model"] + "+onnx-int8", 384
+
+    assert verifier.fits(Encoder())
+    assert not verifier.fits(FakeEmbedder())  # another model: decided by similarity
+
+
+def test_the_corpus_is_large_balanced_and_every_quote_verbatim():
+    docs = load_documents(corpus_files())
+    segments = [s for d in docs for s in labelled_segments(d)[0]]
+    positives = [s for s in segments if s.behaviors]
+    assert len(segments) >= 4000 and len(segments) - len(positives) >= len(segments) / 2
+    assert {d.ladder for d in docs} >= {"ic6", "ft-engineer", "kensho-staff-sre"}
+    assert all(s.actor == "subject" for s in positives)
+    kinds = {s.kind for s in segments if not s.behaviors}
+    assert kinds >= {"system", "metadata", "timeline", "consequence", "plan", "other-deed", "rubric-words", "template"}
+    # Kept apart: no document of the held-apart set or the dev set is in the corpus.
+    texts = {d.text for d in docs}
+    assert not texts & {json.loads(line)["text"] for line in DEV.read_text().splitlines() if line.strip()}
+
+
+def test_corpus_errors_name_the_file_line_and_problem(tmp_path):
+    good = {"id": "x-1", "ladder": "ic6", "genre": "self-review", "text": "I ran the hiring committee for senior SREs.",
+            "segments": [{"quote": "I ran the hiring committee for senior SREs.", "behaviors": ["hiring.1"], "actor": "subject", "kind": "deed"}]}
+    path = tmp_path / "c.jsonl"
+    cases = [
+        ({**good, "segments": [{**good["segments"][0], "quote": "I ran it."}]}, "not verbatim"),
+        ({**good, "segments": [{**good["segments"][0], "behaviors": ["nope.1"]}]}, "unknown behavior 'nope.1'"),
+        ({**good, "segments": [{**good["segments"][0], "actor": "other"}]}, "actor is 'other'"),
+        ({**good, "ladder": "nope"}, "unknown ladder"),
+    ]
+    for doc, message in cases:
+        path.write_text(json.dumps(doc) + "\n")
+        with pytest.raises(DatasetError, match=message):
+            load_documents([path])
+    path.write_text(json.dumps(good) + "\n")
+    (doc,) = load_documents([path])
+    (seg,), uncovered = labelled_segments(Document.model_validate(good))
+    assert seg.behaviors == {"hiring.1"} and uncovered == 0 and doc.id == "x-1"
+
+
+def test_eval_reports_metrics_per_genre(tmp_path):
+    matcher = Matcher(embedder=FakeEmbedder(), cache_dir=tmp_path, params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7))
+    index = matcher.rubric_index()
+    hiring = "I am an active participant in the hiring process for senior candidates (for example, by participating in hiring committee, debriefs etc)"
+    samples = [
+        Sample(id="a", genre="self-review", text=hiring, labels=[Label(behavior="hiring.1", evidence=[hiring])]),
+        Sample(id="b", genre="incident-review", text="The gateway checks a per-merchant rate limit in Redis."),
+    ]
+    record = evaluate(matcher, samples, index, DEV, "all")
+    assert set(record.per_genre) == {"self-review", "incident-review"}
+    assert record.per_genre["self-review"]["micro_f1"] == 1.0 and record.per_genre["incident-review"]["abstention"] == 1.0
+    assert genre_metrics(record.results) == record.per_genre
+
+
+@pytest.mark.slow
+def test_an_incident_reviews_systems_metadata_timeline_and_questions_are_not_evidence(real_matcher):
+    """The independent check's false positives: none of these lines shows what anyone did well."""
+    result = real_matcher.match(INCIDENT)
+    assert result.matches == []
+    assert len(result.gaps) == 53
+
+
+@pytest.mark.slow
+def test_the_first_run_adapts_nothing(real_matcher, cache_dir):
+    real_matcher.match("I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.")
+    models = cache_dir / "models"
+    assert [p.name.split("-")[0] for p in models.iterdir() if p.is_dir()] == ["evidence"]  # the merged encoder only
+
+
+@pytest.mark.slow
+def test_the_oracle_judge_keeps_only_gold_with_gold_citations(real_matcher):
+    index = real_matcher.rubric_index()
+    samples = [s for s in load_dataset(DEV, index.rubric, "test") if s.labels][:6]
+    judged = Matcher(**{**real_matcher.__dict__, "judge": oracle_judge(samples)})
+    record = evaluate(judged, samples, index, DEV, "test")
+    assert record.judge.startswith("llm:oracle")
+    assert record.metrics["micro_precision"] == 1.0 and record.metrics["citation_precision"] == 1.0
+    assert record.metrics["micro_recall"] >= 0.8
