@@ -225,7 +225,9 @@ def summary(docs: list[Document]) -> dict:
 
 
 def write_model_card(folder: Path, title: str, card: dict, intended: str) -> None:
-    """A human-readable model card beside shipped weights, made from the machine-readable one."""
+    """The model card beside shipped weights: ``card.json`` (read by the product and the
+    tests) and ``MODEL_CARD.md``, the same facts for people."""
+    (Path(folder) / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     lines = [f"# {title}", "", intended, "", "| field | value |", "|---|---|"]
     for key, value in card.items():
         if isinstance(value, (dict, list)):

