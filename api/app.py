@@ -29,8 +29,17 @@ from .state import AppState, get_state
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+
+
 class BodyLimit:
-    """Refuse bodies over ``limit`` bytes with 413, declared (Content-Length) or streamed."""
+    """Refuse bodies over ``limit`` bytes with 413, declared (Content-Length) or streamed.
+
+    After the 413 the rest of the body is read and thrown away (up to ``DRAIN_MAX_BYTES``):
+    a server that closes with unread bytes makes the kernel reset the connection, and
+    clients that send the whole body before reading (urllib, requests) then see
+    "connection reset" instead of the 413 and its message.
+    """
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -41,7 +50,7 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             if declared.isdigit() and int(declared) > self.limit:
-                return await _too_large(self.limit, send)
+                return await _too_large(self.limit, send, receive, declared=int(declared))
             return await self.app(scope, receive, send)
         # No declared length (chunked): read up to the limit before the app sees anything.
         body, more = b"", True
@@ -52,7 +61,7 @@ class BodyLimit:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.limit:
-                return await _too_large(self.limit, send)
+                return await _too_large(self.limit, send, receive, already=len(body), more=more)
         replayed = False
 
         async def replay():
@@ -65,9 +74,19 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _too_large(limit: int, send) -> None:
+async def _too_large(limit: int, send, receive, already: int = 0, more: bool = True, declared: int = 0) -> None:
+    # Read the rest first: once the response is complete the server stops reading, and a
+    # huge declared upload is not worth reading at all (that client may still see a reset).
+    drained = already
+    while more and declared <= DRAIN_MAX_BYTES and drained < DRAIN_MAX_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        drained += len(message.get("body", b""))
+        more = message.get("more_body", False)
     body = f'{{"detail": "request body over the {limit:,}-byte limit"}}'.encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

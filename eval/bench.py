@@ -51,9 +51,12 @@ def throughput(matcher: Matcher, texts: list[str], repeats: int = 3) -> dict[str
     backend_seconds = _best_seconds(lambda: index.embedder.encode(segments), repeats)
     pipeline_seconds = _best_seconds(lambda: matcher.match_many(texts, index.rubric), repeats)
     n = len(segments)
+    verified = matcher.verifier is not None and matcher.verifier.fits(index.embedder)
+    pairs = n * min(matcher.verifier.candidates, len(index.behavior_ids)) if verified else 0
     return {
         "documents": len(texts),
         "sentences": n,
+        "verifier_pairs_per_document": pairs / max(1, len(texts)),  # each sentence's candidates, all scored by the verifier
         "bare_st_encode_sentences_per_s": n / st_seconds,
         "bare_backend_encode_sentences_per_s": n / backend_seconds,
         "pipeline_sentences_per_s": n / pipeline_seconds,

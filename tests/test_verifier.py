@@ -17,7 +17,7 @@ from matcher.segment import segment_text
 from matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
 from matcher.verifier import PAIR_NAMES, VERIFIER_DIR, Verifier
 from rubrics.errors import DatasetError
-from tests.conftest import ROOT, FakeEmbedder
+from tests.conftest import ROOT, SHARED, FakeEmbedder
 
 DEV = ROOT / "eval" / "datasets" / "ic6-dev.jsonl"
 INCIDENT = """# Incident 4412: checkout errors in us-east-1
@@ -77,6 +77,8 @@ def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
 
 
 def test_the_corpus_is_large_balanced_and_every_quote_verbatim():
+    if not (SHARED / "rubrics").is_dir():
+        pytest.skip(f"the corpus's public ladders are imported from {SHARED / 'rubrics'}, which is absent")
     docs = load_documents(corpus_files())
     segments = [s for d in docs for s in labelled_segments(d)[0]]
     positives = [s for s in segments if s.behaviors]
