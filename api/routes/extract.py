@@ -15,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from matcher.documents import SUPPORTED, DocumentError, read_document
 
+from ..state import get_state
+
 router = APIRouter(prefix="/v1", tags=["files"])
 
 
@@ -23,12 +25,12 @@ class Extracted(BaseModel):
     text: str
 
 
-def _extract(data: bytes, suffix: str, filename: str) -> str:
+def _extract(data: bytes, suffix: str, filename: str, max_chars: int) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            return read_document(path)
+            return read_document(path, max_chars=max_chars)  # bombs stop here, at a bound, not in memory
         except DocumentError as exc:
             raise HTTPException(422, str(exc).replace(path.name, filename)) from exc
 
@@ -44,5 +46,5 @@ async def extract(request: Request, filename: str = Query(..., min_length=1, max
     if suffix not in SUPPORTED:
         raise HTTPException(422, f"unsupported file type {suffix or '(none)'}: use .md, .txt, .docx or .pdf")
     data = await request.body()
-    text = await run_in_threadpool(_extract, data, suffix, filename)
+    text = await run_in_threadpool(_extract, data, suffix, filename, get_state(request).settings.max_chars)
     return Extracted(filename=filename, text=text)

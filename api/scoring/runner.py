@@ -99,7 +99,7 @@ def score_against(
                     continue
                 if text is None and unreadable is None:
                     try:
-                        text = read_document(path)
+                        text = read_document(path, max_chars=matcher.max_chars)  # a bomb stops at the bound
                         if len(text) > matcher.max_chars:
                             raise DocumentError(f"{path.name}: {len(text):,} characters is over the {matcher.max_chars:,} limit")
                     except DocumentError as exc:
