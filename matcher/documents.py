@@ -12,6 +12,7 @@ past ``max_chars``. So a decompression bomb costs a fraction of a second and no 
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from pathlib import Path
 
@@ -84,16 +85,19 @@ def _pdf_text(path: Path, max_chars: int) -> str:
     import logging
 
     import pypdf
-    from pypdf.errors import LimitReachedError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files are reported as one line, not log noise
-    # pypdf bounds what one stream may inflate to (75 MB by default, its documented knobs);
+    # pypdf bounds what one stream may inflate to (75 MB by default; its Configuration, pypdf >= 7);
     # a page of text is a few KB, so a tighter bound keeps a bomb from costing memory.
-    import pypdf.filters
+    bounded = getattr(pypdf, "apply_configuration", None)
+    limits = {"zlib_maximum_output_length": MAX_PDF_STREAM_BYTES, "lzw_maximum_output_length": MAX_PDF_STREAM_BYTES,
+              "maximum_declared_stream_length": MAX_PDF_STREAM_BYTES, "array_based_stream_maximum_output_length": MAX_PDF_STREAM_BYTES}
+    with bounded(**limits) if bounded else contextlib.nullcontext():
+        return _pdf_pages_text(path, max_chars, pypdf)
 
-    for knob in ("ZLIB_MAX_OUTPUT_LENGTH", "LZW_MAX_OUTPUT_LENGTH", "MAX_DECLARED_STREAM_LENGTH", "MAX_ARRAY_BASED_STREAM_OUTPUT_LENGTH"):
-        if getattr(pypdf.filters, knob, 0) > MAX_PDF_STREAM_BYTES:
-            setattr(pypdf.filters, knob, MAX_PDF_STREAM_BYTES)
+
+def _pdf_pages_text(path: Path, max_chars: int, pypdf) -> str:
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     try:
         reader = pypdf.PdfReader(str(path))
