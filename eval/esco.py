@@ -11,10 +11,16 @@ Two CSV formats, both turned into the project's ``eval.dataset.Sample`` so that
 - **SkillSkape** (Magron et al. 2024, synthetic): ``,sentence,skills`` where ``skills`` is a
   Python-list literal of ESCO labels, ``['UNK']`` when none fits. No spans.
 
+The TECHWOLF file is published with only ``sentence,label`` (no spans): it loads as the
+ESCO format without evidence spans.
+
 Labels are matched, exactly and then ignoring case, against the behaviors of a rubric
 made from the ESCO label list (``skills_en_label.txt``, one preferred label per line,
-imported by the plain-list importer). A label missing from the rubric is an error that
-names the file and line: a silently dropped gold label would inflate every metric.
+imported by the plain-list importer). Published files have gold labels that their own
+label list lacks (TECH: "data extraction, transformation and loading tools"): by default
+such labels are dropped, counted and reported (``DroppedLabels``; a sentence left with no
+label is left out, not turned into a negative), never silently; ``strict`` makes any of
+them an error naming the file and line.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import ast
 import csv
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -36,7 +43,7 @@ CsvFormat = Literal["esco", "skillskape"]
 NO_LABEL = frozenset({"LABEL NOT PRESENT", "UNDERSPECIFIED"})  # ESCO rows without a usable label
 SKILLSKAPE_NO_LABEL = "UNK"
 LABELS_FILE = "skills_en_label.txt"
-ESCO_COLUMNS = {"sentence", "span", "label"}
+ESCO_COLUMNS = {"sentence", "label"}  # "span" (and "sub_span") when the file has them
 SKILLSKAPE_COLUMNS = {"sentence", "skills"}
 MAX_CSV_BYTES = 50_000_000
 csv.field_size_limit(1_000_000)
@@ -87,18 +94,40 @@ def labels_rubric(labels_file: Path) -> Rubric:
     return import_list_file(Path(labels_file))
 
 
+@dataclass
+class DroppedLabels:
+    """Gold labels a published file has but its taxonomy lacks: dropped, and said so."""
+
+    labels: dict[str, int] = field(default_factory=dict)  # label -> rows
+    sentences_left_out: int = 0  # sentences whose every gold label was dropped
+
+    def lines(self, path: Path) -> list[str]:
+        if not self.labels:
+            return []
+        rows = sum(self.labels.values())
+        shown = "; ".join(f"{label!r} x{n}" for label, n in sorted(self.labels.items(), key=lambda kv: -kv[1])[:5])
+        more = f" (+{len(self.labels) - 5} more)" if len(self.labels) > 5 else ""
+        return [
+            f"{path.name}: dropped {len(self.labels)} gold label(s) not in the taxonomy, {rows} row(s): {shown}{more} (--strict makes this an error)",
+            *([f"{path.name}: left out {self.sentences_left_out} sentence(s) whose only gold labels were dropped"] if self.sentences_left_out else []),
+        ]
+
+
 class _LabelResolver:
-    def __init__(self, rubric: Rubric):
+    def __init__(self, rubric: Rubric, strict: bool = True, dropped: DroppedLabels | None = None):
         self.exact = {b.text.strip(): b.id for b in rubric.behaviors}
         self.folded = {b.text.strip().lower(): b.id for b in rubric.behaviors}
         self.known = {b.id for b in rubric.behaviors}
         self.rubric_id = rubric.id
+        self.strict, self.dropped = strict, dropped if dropped is not None else DroppedLabels()
 
-    def __call__(self, label: str, where: str) -> str:
+    def __call__(self, label: str, where: str) -> str | None:
         label = label.strip()
         found = self.exact.get(label) or self.folded.get(label.lower()) or (label if label in self.known else None)
         if found is None:
-            raise DatasetError(f"{where}: label {label!r} is not in rubric {self.rubric_id}")
+            if self.strict:
+                raise DatasetError(f"{where}: label {label!r} is not in rubric {self.rubric_id}")
+            self.dropped.labels[label] = self.dropped.labels.get(label, 0) + 1
         return found
 
 
@@ -106,14 +135,15 @@ def _keep(sample_id: str, split: Split) -> bool:
     return split == "all" or split_of(sample_id) == split
 
 
-def load_esco_csv(path: Path, rubric: Rubric, split: Split = "all") -> list[Sample]:
+def load_esco_csv(path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None) -> list[Sample]:
     """ESCO skill-extraction annotations: one sample per sentence, in order of first appearance."""
     path = Path(path)
-    resolve = _LabelResolver(rubric)
+    resolve = _LabelResolver(rubric, strict, dropped)
     reader = _rows(path, ESCO_COLUMNS, "an ESCO skill-extraction CSV")
     grouped: dict[str, dict[str, list[str]]] = {}  # sentence -> label id -> spans
+    lost: set[str] = set()  # sentences with a dropped gold label
     for line, row in enumerate(reader, start=2):
-        sentence, span, label = row["sentence"] or "", row["span"] or "", (row["label"] or "").strip()
+        sentence, span, label = row["sentence"] or "", row.get("span") or "", (row["label"] or "").strip()
         if not sentence.strip():
             raise DatasetError(f"{path}:{line}: empty sentence")
         if span and span not in sentence:
@@ -123,12 +153,19 @@ def load_esco_csv(path: Path, rubric: Rubric, split: Split = "all") -> list[Samp
             raise DatasetError(f"{path}:{line}: empty label (use LABEL NOT PRESENT for a span without one)")
         if label in NO_LABEL:
             continue
-        spans = labels.setdefault(resolve(label, f"{path}:{line}"), [])
+        behavior = resolve(label, f"{path}:{line}")
+        if behavior is None:
+            lost.add(sentence)
+            continue
+        spans = labels.setdefault(behavior, [])
         if span and span not in spans:
             spans.append(span)
     samples = []
     for number, (sentence, labels) in enumerate(grouped.items(), start=1):
         sample_id = f"{path.stem}#{number}"
+        if sentence in lost and not labels:
+            resolve.dropped.sentences_left_out += 1  # not a negative: its gold label is just not in the taxonomy
+            continue
         if _keep(sample_id, split):
             samples.append(Sample(id=sample_id, text=sentence, labels=[Label(behavior=b, evidence=e) for b, e in labels.items()]))
     if not samples:
@@ -147,10 +184,10 @@ def parse_skills(value: str, where: str) -> list[str]:
     return list(parsed)
 
 
-def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all") -> list[Sample]:
+def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None) -> list[Sample]:
     """SkillSkape: one sample per row; ``UNK`` means no ESCO label fits."""
     path = Path(path)
-    resolve = _LabelResolver(rubric)
+    resolve = _LabelResolver(rubric, strict, dropped)
     reader = _rows(path, SKILLSKAPE_COLUMNS, "a SkillSkape CSV")
     samples, seen = [], set()
     for number, row in enumerate(reader, start=1):
@@ -163,7 +200,11 @@ def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all") -> lis
         if sample_id in seen:
             raise DatasetError(f"{where}: duplicate row index {key!r}")
         seen.add(sample_id)
-        ids = list(dict.fromkeys(resolve(s, where) for s in parse_skills(row["skills"] or "", where) if s.strip() != SKILLSKAPE_NO_LABEL))
+        named = [s for s in parse_skills(row["skills"] or "", where) if s.strip() != SKILLSKAPE_NO_LABEL]
+        ids = list(dict.fromkeys(b for b in (resolve(s, where) for s in named) if b is not None))
+        if named and not ids:
+            resolve.dropped.sentences_left_out += 1
+            continue
         if _keep(sample_id, split):
             samples.append(Sample(id=sample_id, text=sentence, labels=[Label(behavior=b) for b in ids]))
     if not samples:
@@ -171,11 +212,11 @@ def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all") -> lis
     return samples
 
 
-def load_csv_dataset(path: Path, rubric: Rubric, split: Split = "all") -> list[Sample]:
+def load_csv_dataset(path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None) -> list[Sample]:
     """Either benchmark, detected from the header."""
     if detect_csv_format(path) == "esco":
-        return load_esco_csv(path, rubric, split)
-    return load_skillskape_csv(path, rubric, split)
+        return load_esco_csv(path, rubric, split, strict, dropped)
+    return load_skillskape_csv(path, rubric, split, strict, dropped)
 
 
 def is_csv_dataset(path: Path) -> bool:
@@ -192,7 +233,7 @@ def eval_rubric(dataset: Path, rubric: str | None, default: str) -> Rubric | str
     return labels_rubric(find_labels_file(dataset)) if is_csv_dataset(dataset) else default
 
 
-def load_eval_samples(dataset: Path, rubric: Rubric, split: str | None) -> tuple[list[Sample], str]:
+def load_eval_samples(dataset: Path, rubric: Rubric, split: str | None, strict: bool = True, dropped: DroppedLabels | None = None) -> tuple[list[Sample], str]:
     """A JSONL dev set (default split ``test``) or a CSV benchmark (default split ``all``: a
     public validation file is scored whole), and the split used."""
     from .dataset import load_dataset
@@ -201,18 +242,26 @@ def load_eval_samples(dataset: Path, rubric: Rubric, split: str | None) -> tuple
         raise DatasetError(f"--split must be all, fit or test, not {split!r}")
     if is_csv_dataset(dataset):
         split = split or "all"
-        return load_csv_dataset(dataset, rubric, split), split  # type: ignore[arg-type]
+        return load_csv_dataset(dataset, rubric, split, strict, dropped), split  # type: ignore[arg-type]
     split = split or "test"
     return load_dataset(dataset, rubric, split), split  # type: ignore[arg-type]
 
 
-def load_eval_data(dataset: Path, rubric: str | None, split: str | None, default: str) -> tuple[Rubric, list[Sample], str]:
+def load_eval_data(
+    dataset: Path, rubric: str | None, split: str | None, default: str, strict: bool = False, report=None
+) -> tuple[Rubric, list[Sample], str]:
     """What ``evidence eval`` and ``eval retrieval`` score: the rubric, the samples and the split used.
 
-    Loaded before any model, so a bad dataset, label or split fails at once."""
+    Loaded before any model, so a bad dataset, label or split fails at once. A published
+    benchmark's gold labels missing from its taxonomy are dropped and each ``report``ed as
+    one line (``strict``: an error instead)."""
     from rubrics.store import load_rubric
 
     resolved = eval_rubric(dataset, rubric, default)
     loaded = load_rubric(resolved) if isinstance(resolved, str) else resolved
-    samples, split = load_eval_samples(dataset, loaded, split)
+    dropped = DroppedLabels()
+    samples, split = load_eval_samples(dataset, loaded, split, strict, dropped)
+    for line in dropped.lines(Path(dataset)):
+        if report:
+            report(line)
     return loaded, samples, split

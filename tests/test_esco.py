@@ -76,6 +76,23 @@ def test_unknown_label_is_a_clear_error_naming_the_line():
         load_esco_csv(FIXTURES / "unknown_label.csv", RUBRIC)
 
 
+def test_published_files_load_as_published_with_a_report_of_what_was_dropped():
+    """TECHWOLF's header is only sentence,label; TECH has a gold label its own list lacks."""
+    from eval.esco import DroppedLabels
+
+    assert detect_csv_format(FIXTURES / "two_column.csv") == "esco"
+    dropped = DroppedLabels()
+    samples = load_esco_csv(FIXTURES / "two_column.csv", RUBRIC, strict=False, dropped=dropped)
+    assert [s.text for s in samples] == ["javascript reactjs java", "We query SQL databases daily", "Knows COBOL and SQL", "Industry: Financial Services"]
+    assert samples[2].gold == {_id("SQL")} and samples[3].gold == set()  # a real negative stays one
+    assert all(label.evidence == [] for s in samples for label in s.labels)  # no spans in this format
+    assert dropped.labels == {"COBOL": 2} and dropped.sentences_left_out == 1  # "Knows COBOL well" is not made a negative
+    (line, left_out) = dropped.lines(FIXTURES / "two_column.csv")
+    assert "dropped 1 gold label(s) not in the taxonomy, 2 row(s): 'COBOL' x2" in line and "left out 1 sentence" in left_out
+    with pytest.raises(DatasetError, match=r"two_column\.csv:5: label 'COBOL' is not in rubric"):
+        load_esco_csv(FIXTURES / "two_column.csv", RUBRIC, strict=True)
+
+
 def test_skillskape_list_strings_and_unk():
     samples = load_skillskape_csv(FIXTURES / "skillskape_mini.csv", RUBRIC)
     assert len(samples) == 3
@@ -232,6 +249,10 @@ def test_cli_eval_run_and_retrieval_on_a_csv(fake_model):
     run = runner.invoke(app, ["eval", dataset, "--no-log"])
     assert run.exit_code == 0, run.output
     assert "[all] 4 samples" in run.output and "rp@5" in run.output
+    published = runner.invoke(app, ["eval", str(FIXTURES / "two_column.csv"), "--no-log"])
+    assert published.exit_code == 0 and "dropped 1 gold label(s) not in the taxonomy" in published.output
+    strict = runner.invoke(app, ["eval", str(FIXTURES / "two_column.csv"), "--no-log", "--strict"])
+    assert strict.exit_code == 1 and "label 'COBOL' is not in rubric" in str(strict.exception)  # main() prints it as one line
     retrieval = runner.invoke(app, ["eval", "retrieval", dataset, "--format", "json"])
     assert retrieval.exit_code == 0, retrieval.output
     assert '"labels": 6' in retrieval.output and '"with_labels": 3' in retrieval.output

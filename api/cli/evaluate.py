@@ -39,6 +39,7 @@ def eval_run(
     dataset: Path = typer.Argument(..., help="A JSONL dataset (see README: Evaluation), or an ESCO / SkillSkape CSV benchmark."),
     rubric: Optional[str] = typer.Option(None, "--rubric", "-r", help="Default: the IC6 ladder; for a CSV, the skills_en_label.txt beside it (a .txt label list is imported)."),
     split: Optional[str] = typer.Option(None, "--split", help="all, fit or test (default: test for JSONL, where thresholds are fitted on 'fit'; all for a CSV)."),
+    strict: bool = typer.Option(False, "--strict", help="A gold label missing from the taxonomy is an error (default: dropped, counted and reported)."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the full JSON record here."),
     judge: str = typer.Option("offline", "--judge", "-j", help="offline, llm, auto (llm when EVIDENCE_LLM_MODEL is set), or oracle (a judge answering from the gold labels: the judge path's ceiling)."),
@@ -58,7 +59,7 @@ def eval_run(
     from eval.run import evaluate
 
     floors = parse_floors(fail_under) if fail_under is not None else None  # a typo fails before the run, not after
-    loaded, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID)  # JSONL, or an ESCO / SkillSkape CSV
+    loaded, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True))  # JSONL, or an ESCO / SkillSkape CSV
     settings = settings_from_env()
     matcher = build_matcher(settings, "offline" if judge == "oracle" else judge)
     index = matcher.rubric_index(loaded)

@@ -27,6 +27,7 @@ def eval_retrieval(
     dataset: Path = typer.Argument(..., help="An ESCO / SkillSkape CSV benchmark (or a JSONL dataset)."),
     rubric: Optional[str] = typer.Option(None, "--rubric", "-r", help="Default: the skills_en_label.txt beside a CSV (a .txt label list is imported)."),
     split: Optional[str] = typer.Option(None, "--split", help="all, fit or test (default: all for a CSV, test for JSONL)."),
+    strict: bool = typer.Option(False, "--strict", help="A gold label missing from the taxonomy is an error (default: dropped, counted and reported)."),
     query: QueryOption = typer.Option(QueryOption.sentence, "--query", help="sentence (whole text), segments (the matcher's), or both."),
     lexical: bool = typer.Option(True, "--lexical/--dense-only", help="Fuse BM25 over the label texts with the dense ranking (RRF)."),
     template: list[str] = typer.Option([], "--template", help="Extra label phrasing, e.g. 'experience with {label}' (repeatable)."),
@@ -39,7 +40,7 @@ def eval_retrieval(
 
     settings = settings_from_env()
     started = time.perf_counter()
-    resolved, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID)
+    resolved, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True))
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
     # The base model, never a rubric-adapted one: a flat taxonomy has no examples to adapt to.
