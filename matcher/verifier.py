@@ -98,9 +98,9 @@ def candidate_pairs(analysis: "Analysis", text: str, index: "RubricIndex", feats
     sent_rows = np.flatnonzero(feats.sentence_rows)
     sent_sims = analysis.vectors @ feats.vectors[sent_rows].T  # (segments, sentence rows)
     sent_beh = index.item_behavior[sent_rows]
-    best_sentence = np.full((n_seg, n_beh), -1.0, dtype=np.float32)
-    for j, col in enumerate(sent_beh.tolist()):
-        np.maximum(best_sentence[:, col], sent_sims[:, j], out=best_sentence[:, col])
+    best_sentence = np.full((n_beh, n_seg), -1.0, dtype=np.float32)
+    np.maximum.at(best_sentence, sent_beh, sent_sims.T.astype(np.float32))  # per behavior, its best text sentence
+    best_sentence = best_sentence.T
     pair_score = scores[rows, cols]
     row_best = scores.max(axis=1)
     row_mean, row_std = scores.mean(axis=1), scores.std(axis=1) + 1e-6
