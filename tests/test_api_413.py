@@ -5,9 +5,6 @@ the way each client sends them: urllib and requests write the whole body before 
 """
 
 import json
-import socket
-import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -20,29 +17,17 @@ from api.settings import Settings
 from matcher.decision import DecisionParams
 from matcher.engine import Matcher
 from tests.conftest import FakeEmbedder
+from tests.live_app import serving
 
 BIG = json.dumps({"text": "x" * 10_000_000}).encode()
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    import uvicorn
-
     cache = tmp_path_factory.mktemp("limit-cache")
     matcher = Matcher(embedder=FakeEmbedder(), cache_dir=cache, params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95))
-    app = create_app(Settings(cache_dir=cache, max_body_bytes=1_000_000), matcher=matcher)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(Settings(cache_dir=cache, max_body_bytes=1_000_000), matcher=matcher)) as url:
+        yield url
 
 
 def _is_limit_message(text: str) -> bool:

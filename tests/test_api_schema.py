@@ -1,9 +1,5 @@
 """Property-based run of the OpenAPI schema against the live app (uvicorn on 127.0.0.1): no 5xx."""
 
-import socket
-import threading
-import time
-
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
@@ -15,27 +11,15 @@ from api.settings import Settings  # noqa: E402
 from matcher.decision import DecisionParams  # noqa: E402
 from matcher.engine import Matcher  # noqa: E402
 from tests.conftest import FakeEmbedder  # noqa: E402
+from tests.live_app import serving  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def live_schema(tmp_path_factory):
-    import uvicorn
-
     cache = tmp_path_factory.mktemp("schema-cache")
     matcher = Matcher(embedder=FakeEmbedder(), cache_dir=cache, params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95))
-    app = create_app(Settings(cache_dir=cache, max_body_bytes=200_000), matcher=matcher)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield schemathesis.openapi.from_url(f"http://127.0.0.1:{port}/openapi.json")
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(Settings(cache_dir=cache, max_body_bytes=200_000), matcher=matcher)) as url:
+        yield schemathesis.openapi.from_url(f"{url}/openapi.json")
 
 
 def test_no_server_errors(live_schema):
