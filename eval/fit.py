@@ -40,6 +40,18 @@ def micro_counts(samples: list[Sample], analyses: list[Analysis], behavior_ids: 
     return total, tp_scores
 
 
+def best_threshold(samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], thresholds, max_rank: int) -> tuple[float, tuple[float, float, float]]:
+    """The threshold with the best micro-F1 (ties to higher precision), and its P/R/F1."""
+    best = None
+    for threshold in thresholds:
+        counts, _ = micro_counts(samples, analyses, behavior_ids, float(threshold), max_rank)
+        p, r, f = counts.prf()
+        key = (round(f, 6), round(p, 6))
+        if best is None or key > best[0]:
+            best = (key, float(threshold), (p, r, f))
+    return best[1], best[2]
+
+
 def rescored(analyses: list[Analysis], index: RubricIndex, item_top_k: int) -> list[Analysis]:
     out = []
     for a in analyses:
@@ -88,14 +100,7 @@ def fit_verifier_params(samples: list[Sample], analyses: list[Analysis], index: 
     cut-offs (terciles of true positives), citations, and the judge gate. The verifier
     itself already chose among each sentence's candidates, so there is no rank to fit."""
     max_rank = len(index.behavior_ids)  # no rank gate: pairs that were not candidates have probability 0
-    best = None
-    for threshold in VERIFIER_THRESHOLDS:
-        counts, _ = micro_counts(samples, analyses, index.behavior_ids, float(threshold), max_rank)
-        p, r, f = counts.prf()
-        key = (round(f, 6), round(p, 6))
-        if best is None or key > best[0]:
-            best = (key, float(threshold), (p, r, f))
-    _, threshold, (p, r, f) = best
+    threshold, (p, r, f) = best_threshold(samples, analyses, index.behavior_ids, VERIFIER_THRESHOLDS, max_rank)
     _, tp_scores = micro_counts(samples, analyses, index.behavior_ids, threshold, max_rank)
     moderate, strong = np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold)
     params = DecisionParams(

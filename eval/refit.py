@@ -21,19 +21,12 @@ from index.rubric_index import RubricIndex
 from matcher.decision import DecisionParams
 
 from .dataset import Sample
-from .fit import THRESHOLDS, fit_citations, fit_judge_gate, micro_counts, rescored
+from .fit import THRESHOLDS, best_threshold, fit_citations, fit_judge_gate, micro_counts, rescored
 
 
 def refit_threshold(samples: list[Sample], analyses, index: RubricIndex, reference: DecisionParams, fitted_on: str, model_id: str) -> tuple[DecisionParams, dict]:
     scored = rescored(analyses, index, reference.item_top_k)
-    best = None
-    for threshold in THRESHOLDS:
-        counts, _ = micro_counts(samples, scored, index.behavior_ids, float(threshold), reference.max_rank)
-        p, r, f = counts.prf()
-        key = (round(f, 6), round(p, 6))
-        if best is None or key > best[0]:
-            best = (key, float(threshold), (p, r, f))
-    _, threshold, (p, r, f) = best
+    threshold, (p, r, f) = best_threshold(samples, scored, index.behavior_ids, THRESHOLDS, reference.max_rank)
     _, tp_scores = micro_counts(samples, scored, index.behavior_ids, threshold, reference.max_rank)
     moderate, strong = np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold)
     params = DecisionParams(

@@ -150,7 +150,7 @@ def doc_f1(pairs: PairSet, prob: np.ndarray, mask: np.ndarray, threshold: float)
 GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
 
-def best_threshold(pairs: PairSet, prob: np.ndarray, mask: np.ndarray) -> float:
+def fold_threshold(pairs: PairSet, prob: np.ndarray, mask: np.ndarray) -> float:
     return float(max(GRID, key=lambda t: (doc_f1(pairs, prob, mask, t)[2], t)))
 
 
@@ -194,12 +194,12 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
                 mean, std = s[train].mean(0), s[train].std(0) + 1e-6
                 clf = LogisticRegression(max_iter=2000, C=1.0).fit((s[train] - mean) / std, pairs.y[train])
                 prob = clf.predict_proba((s - mean) / std)[:, 1]
-                threshold = best_threshold(pairs, prob, train)
+                threshold = fold_threshold(pairs, prob, train)
             else:
                 scalars = pairs.scalars[:, :n_pair] if kind == "mlp-nostruct" else pairs.scalars
                 weights = train_mlp(pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars")
                 prob = predict(weights, pairs.dense, scalars)
-                threshold = best_threshold(pairs, prob, train)
+                threshold = fold_threshold(pairs, prob, train)
             p, r, f = doc_f1(pairs, prob, test, threshold)
             held_p.append(p)
             held_r.append(r)
