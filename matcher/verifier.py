@@ -34,28 +34,6 @@ VERIFIER_DIR = Path(__file__).resolve().parent / "verifier"
 PAIR_NAMES = ["score", "sim_text", "sim_sentence", "rank", "margin", "zscore", "doc_rank", "doc_gap", "has_examples"]
 
 
-def behavior_text_vectors(index: "RubricIndex") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per behavior: its text's vector, a (rows,) column map of its text-sentence rows,
-    and whether it has examples. Read back from the index (no extra encoding)."""
-    n = len(index.behavior_ids)
-    dim = index.vectors.dim
-    text_vec = np.zeros((n, dim), dtype=np.float32)
-    sentence_rows = np.zeros(len(index.item_texts), dtype=bool)
-    has_examples = np.zeros(n, dtype=np.float32)
-    all_vectors = index.vectors.index.reconstruct_n(0, index.vectors.index.ntotal)
-    for row, item_id in enumerate(index.vectors.ids):
-        col = int(index.item_behavior[row])
-        suffix = item_id.rsplit("#", 1)[-1]
-        if suffix == "text":
-            text_vec[col] = all_vectors[row]
-            sentence_rows[row] = True
-        elif suffix.startswith("s"):
-            sentence_rows[row] = True
-        elif suffix.startswith("ex"):
-            has_examples[col] = 1.0
-    return text_vec, sentence_rows, has_examples
-
-
 @dataclass
 class PairBatch:
     """The candidate pairs of one document and their features."""
@@ -68,15 +46,29 @@ class PairBatch:
 
 @dataclass
 class IndexFeatures:
-    text_vec: np.ndarray
-    sentence_rows: np.ndarray
-    has_examples: np.ndarray
-    vectors: np.ndarray  # every index row, for text-sentence similarities
+    """What the verifier reads of a rubric index, read back from it once (no extra encoding)."""
+
+    text_vec: np.ndarray  # (behaviors, dim) each behavior text's vector
+    sentence_rows: np.ndarray  # (rows,) bool: the row is a behavior's text or one of its sentences
+    has_examples: np.ndarray  # (behaviors,) 1.0 where the behavior has examples
+    vectors: np.ndarray  # (rows, dim) every index row, for text-sentence similarities
 
 
 def index_features(index: "RubricIndex") -> IndexFeatures:
-    text_vec, sentence_rows, has_examples = behavior_text_vectors(index)
+    n = len(index.behavior_ids)
     vectors = index.vectors.index.reconstruct_n(0, index.vectors.index.ntotal)
+    text_vec = np.zeros((n, vectors.shape[1]), dtype=np.float32)
+    sentence_rows = np.zeros(len(vectors), dtype=bool)
+    has_examples = np.zeros(n, dtype=np.float32)
+    for row, item_id in enumerate(index.vectors.ids):
+        col = int(index.item_behavior[row])
+        suffix = item_id.rsplit("#", 1)[-1]  # "text", "s<n>" (a sentence of the text) or "ex<n>" (an example)
+        if suffix == "text":
+            text_vec[col] = vectors[row]
+        if suffix == "text" or suffix.startswith("s"):
+            sentence_rows[row] = True
+        elif suffix.startswith("ex"):
+            has_examples[col] = 1.0
     return IndexFeatures(text_vec, sentence_rows, has_examples, vectors)
 
 
