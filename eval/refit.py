@@ -7,7 +7,10 @@ on the test split (0.54 two-fold). This refit keeps the reference fit's ``max_ra
 ``item_top_k`` (both chosen on the fit split) and searches only the similarity threshold, then
 the strength cut-offs, citations and judge gate as ``eval.fit`` does. Fit split only, as ever.
 
-    EVIDENCE_BACKEND=onnx-int8 python -m eval.refit eval/datasets/ic6-dev.jsonl [--write]
+    EVIDENCE_ADAPT=true EVIDENCE_BACKEND=onnx-int8 python -m eval.refit eval/datasets/ic6-dev.jsonl [--write]
+
+It is for the per-rubric adapted path (similarity thresholds); the verifier's threshold is
+fitted by ``evidence eval fit`` for each backend.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def refit_threshold(samples: list[Sample], analyses, index: RubricIndex, referen
 
 def main(argv: list[str]) -> None:
     from api.cli.common import build_matcher, settings_from_env
-    from matcher.decision import PARAMS_PATH, load_params, params_path
+    from matcher.decision import load_params, params_path
+    from rubrics.errors import EvidenceError
     from rubrics.store import DEFAULT_RUBRIC_ID
 
     from .dataset import file_sha256, load_dataset
@@ -49,16 +53,18 @@ def main(argv: list[str]) -> None:
 
     dataset, write = Path(argv[0]), "--write" in argv
     settings = settings_from_env()
+    if not settings.adapt:
+        raise SystemExit(str(EvidenceError("refit is for the adapted path: run it with EVIDENCE_ADAPT=true (the verifier's threshold: evidence eval fit ... --write)")))
     matcher = build_matcher(settings)
     index = matcher.rubric_index(DEFAULT_RUBRIC_ID)
     samples = load_dataset(dataset, index.rubric, "fit")
     analyses = analyze_samples(matcher, samples, index)
     fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split=fit"
-    params, stats = refit_threshold(samples, analyses, index, load_params(PARAMS_PATH), fitted_on, index.embedder.model_id)
+    params, stats = refit_threshold(samples, analyses, index, load_params(params_path("onnx", adapt=True)), fitted_on, index.embedder.model_id)
     print(params.model_dump_json(indent=2))
     print(", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items()))
     if write:
-        out = params_path(settings.backend)
+        out = params_path(settings.backend, adapt=True)
         out.write_text(params.model_dump_json(indent=2) + "\n", encoding="utf-8")
         print(f"wrote {out}")
 
