@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -61,12 +62,20 @@ def ensure_merged_model(base_dir: Path, cache_dir: Path, adapter_dir: Path = ENC
         model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
         transformer = model[0]
         transformer.model = PeftModel.from_pretrained(transformer.model, str(adapter_dir)).merge_and_unload()
-        tmp = out.with_name(out.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        # A folder of this process's own: several processes (Ray actors, a server and a CLI)
+        # may merge at once on a fresh cache; the first to finish wins, the others use it.
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent))
         model.save(str(tmp))
     card = json.loads((Path(adapter_dir) / "card.json").read_text(encoding="utf-8")) if (Path(adapter_dir) / "card.json").is_file() else {}
     marker = {"base_model_fingerprint": model_fingerprint(base_dir), "adapter": adapter_fingerprint(adapter_dir), "card": card.get("recipe", {})}
     (tmp / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp, out)
+    if not (out / MARKER).is_file():
+        shutil.rmtree(out, ignore_errors=True)  # a half-written folder from an interrupted merge
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            if not (out / MARKER).is_file():  # not another process's finished merge: a real failure
+                raise
+    shutil.rmtree(tmp, ignore_errors=True)
     return out

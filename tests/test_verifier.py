@@ -150,3 +150,17 @@ def test_the_oracle_judge_keeps_only_gold_with_gold_citations(real_matcher):
     assert record.judge.startswith("llm:oracle")
     assert record.metrics["micro_precision"] == 1.0 and record.metrics["citation_precision"] == 1.0
     assert record.metrics["micro_recall"] >= 0.8
+
+
+@pytest.mark.slow
+def test_concurrent_merges_of_the_encoder_leave_one_complete_model(tmp_path):
+    """Ray actors, a server and a CLI may all start on a fresh cache at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.embedders import default_model_dir
+    from index.encoder import MARKER, ensure_merged_model
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outs = list(pool.map(lambda _: ensure_merged_model(default_model_dir(), tmp_path), range(2)))
+    assert outs[0] == outs[1] and (outs[0] / MARKER).is_file() and (outs[0] / "config.json").is_file()
+    assert [p.name for p in (tmp_path / "models").iterdir()] == [outs[0].name]  # no temporary folder left behind
