@@ -24,7 +24,7 @@ import numpy as np
 from matcher.decision import DecisionParams
 from matcher.engine import Matcher
 from matcher.structure import STRUCT_NAMES
-from matcher.verifier import PAIR_NAMES, VERIFIER_DIR, candidate_pairs, index_features
+from matcher.verifier import PAIR_NAMES, VERIFIER_DIR, candidate_pairs, index_features, mlp_probabilities
 
 from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents, write_model_card
 
@@ -126,10 +126,7 @@ def train_mlp(dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dic
     }
 
 
-def predict(weights: dict[str, np.ndarray], dense: np.ndarray, scalars: np.ndarray) -> np.ndarray:
-    x = np.concatenate([dense, (scalars - weights["scalar_mean"]) / weights["scalar_std"]], axis=1)
-    h = np.maximum(x @ weights["w1"] + weights["b1"], 0.0)
-    return 1.0 / (1.0 + np.exp(-(h @ weights["w2"] + weights["b2"]).reshape(-1)))
+predict = mlp_probabilities  # the product's own forward pass: training scores exactly what ships
 
 
 def doc_f1(pairs: PairSet, prob: np.ndarray, mask: np.ndarray, threshold: float) -> tuple[float, float, float]:

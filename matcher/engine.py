@@ -139,7 +139,7 @@ class Matcher:
             analysis = Analysis(segments, vectors[part], scores[part], best[part])
             if self.verifier is not None and self.verifier.fits(index.embedder):
                 evidence = self.verifier.probabilities(analysis, text, index, self.index_features(index))
-                evidence[(analysis.scores < -0.99).all(axis=1)] = 0.0  # steering sentences stay out
+                evidence[[r - offset for r in steering if offset <= r < offset + n]] = 0.0  # steering sentences stay out
                 analysis.evidence = evidence
             out.append(analysis)
             offset += n

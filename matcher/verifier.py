@@ -117,6 +117,13 @@ def candidate_pairs(analysis: "Analysis", text: str, index: "RubricIndex", feats
     return PairBatch(rows, cols, dense, np.concatenate([pair, struct], axis=1))
 
 
+def mlp_probabilities(weights: dict[str, np.ndarray], dense: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+    """The MLP's forward pass: standardised scalars beside the dense features, one ReLU layer, a sigmoid."""
+    x = np.concatenate([dense, (scalars - weights["scalar_mean"]) / weights["scalar_std"]], axis=1)
+    h = np.maximum(x @ weights["w1"] + weights["b1"], 0.0)
+    return 1.0 / (1.0 + np.exp(-(h @ weights["w2"] + weights["b2"]).reshape(-1)))
+
+
 @dataclass
 class Verifier:
     """A two-layer MLP over pair features; weights from ``python -m eval.verifier_train``."""
@@ -146,12 +153,7 @@ class Verifier:
     def predict(self, batch: PairBatch) -> np.ndarray:
         if len(batch.rows) == 0:
             return np.zeros(0, dtype=np.float32)
-        w = self.weights
-        scalars = (batch.scalars - w["scalar_mean"]) / w["scalar_std"]
-        x = np.concatenate([batch.dense, scalars], axis=1)
-        h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
-        logits = (h @ w["w2"] + w["b2"]).reshape(-1)
-        return 1.0 / (1.0 + np.exp(-logits))
+        return mlp_probabilities(self.weights, batch.dense, batch.scalars)
 
     def probabilities(self, analysis: "Analysis", text: str, index: "RubricIndex", feats: IndexFeatures) -> np.ndarray:
         """(segments, behaviors): the probability that each sentence evidences each
