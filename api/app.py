@@ -16,9 +16,9 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from matcher.engine import Matcher
-from rubrics.errors import EvidenceError
-from rubrics.store import DEFAULT_RUBRIC_ID
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.errors import EvidenceError
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .batcher import MicroBatcher
 from .jobs import JobStore

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
-from matcher.engine import Matcher
-from matcher.result import MatchResult
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.result import MatchResult
 
 
 @dataclass

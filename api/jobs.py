@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from matcher.engine import Matcher
-from matcher.result import MatchResult
-from rubrics.errors import EvidenceError
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.result import MatchResult
+from evidence_matcher.errors import EvidenceError
 
 CHUNK = 8  # documents embedded together per step
 

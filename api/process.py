@@ -62,5 +62,5 @@ def evidence_server(cache_dir: Path, extra_env: dict | None = None, timeout: flo
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "OPENAI_"))}
     env.update({"EVIDENCE_CACHE_DIR": str(cache_dir), **(extra_env or {})})
-    cmd = [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", "serve", "--port", str(port)]
     return running(cmd, "/readyz", port, env, timeout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from matcher.result import MatchResult
+from evidence_matcher.matcher.result import MatchResult
 
 
 def _by_area(result: MatchResult):

@@ -15,7 +15,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
-from rubrics.errors import EvidenceError
+from evidence_matcher.errors import EvidenceError
 
 
 def _default_cache_dir() -> Path:
@@ -67,7 +67,7 @@ def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
     A stray OPENAI_API_KEY alone never sends text anywhere: the LLM is used only for
     ``--judge llm`` or when EVIDENCE_LLM_MODEL is set and the mode is ``auto``.
     """
-    from matcher.judge import JudgeConfig
+    from evidence_matcher.matcher.judge import JudgeConfig
 
     if mode not in {"llm", "offline", "auto"}:
         raise EvidenceError(f"--judge must be llm, offline or auto, not {mode!r}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 
-from matcher.engine import Matcher
+from evidence_matcher.matcher.engine import Matcher
 
 from .batcher import MicroBatcher
 from .jobs import JobStore

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from matcher.engine import Matcher
-from matcher.segment import segment_text
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.segment import segment_text
 
 
 def _best_seconds(run: Callable[[], object], repeats: int) -> float:
@@ -39,7 +39,7 @@ def _cold_seconds(args: list[str], repeats: int, env: dict[str, str]) -> float:
 
 
 def throughput(matcher: Matcher, texts: list[str], repeats: int = 3) -> dict[str, float]:
-    from index.embedders import SentenceTransformerEmbedder
+    from evidence_matcher.index.embedders import SentenceTransformerEmbedder
 
     segments = [s.clean for text in texts for s in segment_text(text)]
     index = matcher.rubric_index()
@@ -67,7 +67,7 @@ def throughput(matcher: Matcher, texts: list[str], repeats: int = 3) -> dict[str
 
 def cold_start(example: Path, repeats: int = 3) -> dict[str, float]:
     exe = Path(sys.executable).with_name("evidence")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from api.cli import main; main()"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()"]
     env = dict(os.environ)
     subprocess.run([*cmd, "tag", str(example), "--format", "json"], check=True, capture_output=True, env=env)  # caches warm
     return {
@@ -101,8 +101,8 @@ def _write_docs(docs: list[str], folder: Path) -> list[Path]:
 
 
 def _timed_score(paths: list[Path], matcher: Matcher, store_path: Path, engine=None) -> tuple[float, list]:
-    from api.scoring.runner import score_documents
-    from api.scoring.store import ScoreStore
+    from evidence_matcher.api.scoring.runner import score_documents
+    from evidence_matcher.api.scoring.store import ScoreStore
 
     store = ScoreStore(store_path)  # a fresh store: everything is scored
     started = time.perf_counter()
@@ -123,7 +123,7 @@ def scoring_throughput(
     the real openai client over HTTP): calls and prompt sizes per document, then a second run
     that the response cache answers.
     """
-    from index.embedders import SentenceTransformerEmbedder
+    from evidence_matcher.index.embedders import SentenceTransformerEmbedder
 
     docs = synthetic_promo_docs(texts, count)
     paths = _write_docs(docs, folder / "docs")
@@ -149,7 +149,7 @@ def scoring_throughput(
 
 
 def _ray_scoring(paths: list[Path], matcher: Matcher, spec, folder: Path, st_seconds: float) -> dict[str, float]:
-    from api.scoring.engines import RayEngine
+    from evidence_matcher.api.scoring.engines import RayEngine
 
     if spec is None:
         raise ValueError("the Ray benchmark needs the MatcherSpec its actors load")
@@ -172,7 +172,7 @@ def _ray_scoring(paths: list[Path], matcher: Matcher, spec, folder: Path, st_sec
 def _replay_scoring(paths: list[Path], matcher: Matcher, folder: Path, st_seconds: float) -> dict[str, float]:
     from dataclasses import replace
 
-    from matcher.judge import JudgeConfig
+    from evidence_matcher.matcher.judge import JudgeConfig
 
     from .replay_server import ReplayServer
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from rubrics.errors import EvidenceError
+from evidence_matcher.errors import EvidenceError
 
 from .metrics import Counts, sample_counts
 

@@ -34,8 +34,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from rubrics.errors import DatasetError
-from rubrics.model import Rubric
+from evidence_matcher.errors import DatasetError
+from evidence_matcher.rubrics.model import Rubric
 
 Actor = Literal["subject", "other", "system", "none"]
 Kind = Literal[
@@ -72,13 +72,13 @@ def ladder_rubric(name: str, shared_dir: Path = SHARED_DIR) -> Rubric:
         raise DatasetError(f"unknown ladder {name!r} (known: {', '.join(LADDERS)})")
     source, rubric_id, fmt = LADDERS[name]
     if source == "bundled":
-        from rubrics.store import load_rubric
+        from evidence_matcher.rubrics.store import load_rubric
 
         return load_rubric(rubric_id)
     path = Path(shared_dir) / source
     if not path.exists():
         raise DatasetError(f"ladder {name!r} needs {path} (the shared public ladders), which is absent")
-    from rubrics.importers import import_source
+    from evidence_matcher.rubrics.importers import import_source
 
     imported = import_source(path, fmt)
     for rubric in imported.all_rubrics():
@@ -181,7 +181,7 @@ def _spans(doc: Document) -> list[tuple[int, int, Segment]]:
 def labelled_segments(doc: Document) -> tuple[list[LabelledSegment], int]:
     """The product's segments of ``doc`` with the labels of the quotes they overlap most,
     and how many product segments no labelled quote covers (left out: unknown label)."""
-    from matcher.segment import segment_text
+    from evidence_matcher.matcher.segment import segment_text
 
     spans = _spans(doc)
     out, uncovered = [], 0
@@ -233,12 +233,12 @@ def write_model_card(folder: Path, title: str, card: dict, intended: str) -> Non
         if isinstance(value, (dict, list)):
             value = json.dumps(value, ensure_ascii=False)
         lines.append(f"| {key} | {str(value).replace('|', '/')} |")
-    lines += ["", "Reproduce: `python -m eval.encoder_train && python -m eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write`", ""]
+    lines += ["", "Reproduce: `python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write`", ""]
     (Path(folder) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m eval.corpus FILE...``: check files and print their counts."""
+    """``python -m evidence_matcher.eval.corpus FILE...``: check files and print their counts."""
     paths = [Path(p) for p in (argv if argv is not None else sys.argv[1:])] or corpus_files()
     try:
         docs = load_documents(paths)

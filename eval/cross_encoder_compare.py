@@ -1,6 +1,6 @@
 """Side by side on one held-out corpus fold: a cross-encoder verifier against the shipped MLP.
 
-    python -m eval.cross_encoder_compare      # ~15 min on 2 cores; prints both lines of the README's comparison
+    python -m evidence_matcher.eval.cross_encoder_compare      # ~15 min on 2 cores; prints both lines of the README's comparison
 
 The cross-encoder: all-MiniLM-L6-v2's weights with a new one-logit classification head,
 reading "[section heading] sentence" with the behavior text; trained 2 epochs on every
@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from sklearn.metrics import average_precision_score
 
-from eval.corpus import corpus_files, labelled_segments, ladder_rubric, load_documents
-from eval.verifier_train import RECIPE, build_pairs, predict, train_mlp
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
+from evidence_matcher.eval.corpus import corpus_files, labelled_segments, ladder_rubric, load_documents
+from evidence_matcher.eval.verifier_train import RECIPE, build_pairs, predict, train_mlp
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
 
 
 def main() -> None:
@@ -52,7 +52,7 @@ def main() -> None:
     train_set = pos + neg[:4 * len(pos)]; random.shuffle(train_set)
     print('train pairs', len(train_set), 'test pairs', len(test), flush=True)
     from transformers import AutoTokenizer, AutoModelForSequenceClassification
-    from index.embedders import default_model_dir
+    from evidence_matcher.index.embedders import default_model_dir
     tok = AutoTokenizer.from_pretrained(str(default_model_dir()))
     model = AutoModelForSequenceClassification.from_pretrained(str(default_model_dir()), num_labels=1)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-5)

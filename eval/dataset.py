@@ -18,8 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from rubrics.errors import DatasetError
-from rubrics.model import Rubric
+from evidence_matcher.errors import DatasetError
+from evidence_matcher.rubrics.model import Rubric
 
 Split = Literal["all", "fit", "test"]
 FIT_SHARE = 0.5

@@ -1,6 +1,6 @@
 """Train the evidence encoder's LoRA adapter (``index/encoder/``) on the labelled corpus.
 
-    python -m eval.encoder_train [--out index/encoder] [--exclude-ids FILE]
+    python -m evidence_matcher.eval.encoder_train [--out index/encoder] [--exclude-ids FILE]
 
 Pairs: every evidence sentence of the corpus with the text of each behavior it shows
 (three ladders), plus each example of the bundled rubric with its behavior's text.
@@ -18,9 +18,9 @@ import random
 import time
 from pathlib import Path
 
-from index.embedders import default_model_dir, model_fingerprint
-from index.encoder import ENCODER_DIR
-from index.tuning import distinct_behavior_batches
+from evidence_matcher.index.embedders import default_model_dir, model_fingerprint
+from evidence_matcher.index.encoder import ENCODER_DIR
+from evidence_matcher.index.tuning import distinct_behavior_batches
 
 from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents, write_model_card
 
@@ -115,7 +115,7 @@ def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, th
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.encoder_train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m evidence_matcher.eval.encoder_train", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ENCODER_DIR)
     parser.add_argument("--corpus", type=Path, nargs="*", default=None)
     parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus_documents": len(docs),
         "bundled_examples": "ic6-principal-reliability-engineer examples",
         **stats,
-        "reproduce": "python -m eval.encoder_train && python -m eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write",
+        "reproduce": "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write",
     }
     write_model_card(
         args.out, "Evidence encoder (LoRA adapter for all-MiniLM-L6-v2)", card,

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from rubrics.errors import DatasetError
-from rubrics.source import read_source
-from rubrics.model import Rubric
-from rubrics.plain_list import import_list_file
+from evidence_matcher.errors import DatasetError
+from evidence_matcher.rubrics.source import read_source
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.plain_list import import_list_file
 
 from .dataset import Label, Sample, Split, split_of
 
@@ -255,7 +255,7 @@ def load_eval_data(
     Loaded before any model, so a bad dataset, label or split fails at once. A published
     benchmark's gold labels missing from its taxonomy are dropped and each ``report``ed as
     one line (``strict``: an error instead)."""
-    from rubrics.store import load_rubric
+    from evidence_matcher.rubrics.store import load_rubric
 
     resolved = eval_rubric(dataset, rubric, default)
     loaded = load_rubric(resolved) if isinstance(resolved, str) else resolved

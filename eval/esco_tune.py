@@ -7,7 +7,7 @@ a ladder (MultipleNegativesRankingLoss, in-batch negatives are other labels), wi
 project's fixed recipe: nothing is tuned on the split that gets scored. Score the result
 on a *different* dataset only::
 
-    python -m eval.esco_tune TRAIN.csv --out DIR       # e.g. train on TECH ...
+    python -m evidence_matcher.eval.esco_tune TRAIN.csv --out DIR       # e.g. train on TECH ...
     EVIDENCE_MODEL_DIR=DIR evidence eval retrieval HOUSE.csv   # ... score HOUSE, never TECH
 """
 
@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rubrics.model import Area, Behavior, Responsibility, Rubric
+from evidence_matcher.rubrics.model import Area, Behavior, Responsibility, Rubric
 
 from .dataset import Sample
 from .esco import find_labels_file, labels_rubric, load_csv_dataset
@@ -45,9 +45,9 @@ def training_rubric(samples: list[Sample], rubric: Rubric, rubric_id: str, max_e
 
 
 def main(argv: list[str] | None = None) -> int:
-    from index.embedders import check_model_dir
-    from index.tuning import RECIPE, tune_model
-    from rubrics.model import slugify
+    from evidence_matcher.index.embedders import check_model_dir
+    from evidence_matcher.index.tuning import RECIPE, tune_model
+    from evidence_matcher.rubrics.model import slugify
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("train", type=Path, help="ESCO or SkillSkape CSV to train on")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.rubric_index import RubricIndex
-from matcher.decision import Analysis, DecisionParams, decide, evidence_mask
+from evidence_matcher.index.rubric_index import RubricIndex
+from evidence_matcher.matcher.decision import Analysis, DecisionParams, decide, evidence_mask
 
 from .dataset import Sample
 from .metrics import CitationScores, Counts, sample_counts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rubrics.errors import EvidenceError
+from evidence_matcher.errors import EvidenceError
 
 from .metrics import METRIC_ALIASES, METRIC_KEYS
 

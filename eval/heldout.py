@@ -1,6 +1,6 @@
 """Quality on ladders without examples: the held-apart documents of ``other-ladders/``.
 
-    python -m eval.heldout [eval/datasets/other-ladders/heldout.jsonl]
+    python -m evidence_matcher.eval.heldout [eval/datasets/other-ladders/heldout.jsonl]
 
 The documents are written for three imported ladders that carry no ``examples`` (FT
 Engineer and Kensho Staff SRE, whose other documents the verifier trained on, and Dropbox
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
 
 from .corpus import Document, ladder_rubric, load_documents
 from .metrics import Counts, ranking_metrics

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rubrics.errors import EvidenceError
+from evidence_matcher.errors import EvidenceError
 
 from .run import EvalRecord
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from api.process import evidence_server
+from evidence_matcher.api.process import evidence_server
 
-from matcher.segment import segment_text
+from evidence_matcher.matcher.segment import segment_text
 
 MAX_REQUESTS = 100_000
 
@@ -34,7 +34,7 @@ def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, mo
     bare encode is measured too; ``server_env``: EVIDENCE_* settings passed to the server."""
     import httpx
 
-    from index.embedders import SentenceTransformerEmbedder
+    from evidence_matcher.index.embedders import SentenceTransformerEmbedder
 
     sentences = [[s.clean for s in segment_text(t)] for t in texts]
     flat = [s for group in sentences for s in group]

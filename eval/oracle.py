@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 
-from matcher.llm import Completion
+from evidence_matcher.matcher.llm import Completion
 
 from .dataset import Sample
 
@@ -48,6 +48,6 @@ class OracleChatModel:
 
 def oracle_judge(samples: list[Sample]):
     """A judge whose model is the oracle; no redaction (the oracle finds the sample by its text), no cache."""
-    from matcher.judge import Judge
+    from evidence_matcher.matcher.judge import Judge
 
     return Judge(model=OracleChatModel(samples), cache=None, redact=False)

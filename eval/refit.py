@@ -7,7 +7,7 @@ on the test split (0.54 two-fold). This refit keeps the reference fit's ``max_ra
 ``item_top_k`` (both chosen on the fit split) and searches only the similarity threshold, then
 the strength cut-offs, citations and judge gate as ``eval.fit`` does. Fit split only, as ever.
 
-    EVIDENCE_ADAPT=true EVIDENCE_BACKEND=onnx-int8 python -m eval.refit eval/datasets/ic6-dev.jsonl [--write]
+    EVIDENCE_ADAPT=true EVIDENCE_BACKEND=onnx-int8 python -m evidence_matcher.eval.refit eval/datasets/ic6-dev.jsonl [--write]
 
 It is for the per-rubric adapted path (similarity thresholds); the verifier's threshold is
 fitted by ``evidence eval fit`` for each backend.
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.rubric_index import RubricIndex
-from matcher.decision import DecisionParams
+from evidence_matcher.index.rubric_index import RubricIndex
+from evidence_matcher.matcher.decision import DecisionParams
 
 from .dataset import Sample
 from .fit import THRESHOLDS, best_threshold, fit_citations, fit_judge_gate, micro_counts, rescored
@@ -43,10 +43,10 @@ def refit_threshold(samples: list[Sample], analyses, index: RubricIndex, referen
 
 
 def main(argv: list[str]) -> None:
-    from api.cli.common import build_matcher, settings_from_env
-    from matcher.decision import load_params, params_path
-    from rubrics.errors import EvidenceError
-    from rubrics.store import DEFAULT_RUBRIC_ID
+    from evidence_matcher.api.cli.common import build_matcher, settings_from_env
+    from evidence_matcher.matcher.decision import load_params, params_path
+    from evidence_matcher.errors import EvidenceError
+    from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
     from .dataset import file_sha256, load_dataset
     from .run import analyze_samples

@@ -30,9 +30,9 @@ from typing import Literal
 
 import numpy as np
 
-from index.embedders import Embedder
-from matcher.segment import segment_text
-from rubrics.model import Rubric
+from evidence_matcher.index.embedders import Embedder
+from evidence_matcher.matcher.segment import segment_text
+from evidence_matcher.rubrics.model import Rubric
 
 from .dataset import Sample
 from .metrics import ranking_metrics
@@ -129,7 +129,7 @@ class LabelSpace:
         if cache_dir is None:
             vectors, row_label = embedder.encode(texts), np.arange(len(texts))
         else:  # the rubric's own cached FAISS index: the labels are embedded once, shared with the matcher
-            from index.rubric_index import load_or_build_rubric_index
+            from evidence_matcher.index.rubric_index import load_or_build_rubric_index
 
             index = load_or_build_rubric_index(rubric, embedder, Path(cache_dir))
             vectors, row_label = index.vectors.index.reconstruct_n(0, index.vectors.index.ntotal), index.item_behavior

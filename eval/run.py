@@ -16,10 +16,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from index.rubric_index import RubricIndex
-from matcher.decision import Analysis
-from matcher.engine import Matcher
-from matcher.result import MatchResult, Usage
+from evidence_matcher.index.rubric_index import RubricIndex
+from evidence_matcher.matcher.decision import Analysis
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.result import MatchResult, Usage
 
 from .dataset import Sample, Split, file_sha256
 from .metrics import CitationScores, SetScores, genre_metrics, ranking_metrics, sample_counts

@@ -1,9 +1,9 @@
 """Train the verifier (``matcher.verifier``) on the labelled corpus; compare variants by CV.
 
-    python -m eval.verifier_train                 # cross-validate the variants, train, write matcher/verifier/
-    python -m eval.verifier_train --cv-only       # the comparison table only
-    python -m eval.verifier_train --no-write      # train and report, do not write
-    python -m eval.heldout                        # then: quality on the held-apart ladders (never trained on)
+    python -m evidence_matcher.eval.verifier_train                 # cross-validate the variants, train, write matcher/verifier/
+    python -m evidence_matcher.eval.verifier_train --cv-only       # the comparison table only
+    python -m evidence_matcher.eval.verifier_train --no-write      # train and report, do not write
+    python -m evidence_matcher.eval.heldout                        # then: quality on the held-apart ladders (never trained on)
 
 Reproducible: seeded (numpy and torch), the corpus sha256 and the base model are recorded
 in the model card beside the weights. Uses the corpus only (``eval/datasets/train/``):
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
-from matcher.structure import STRUCT_NAMES
-from matcher.verifier import PAIR_NAMES, VERIFIER_DIR, candidate_pairs, index_features, mlp_probabilities
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.structure import STRUCT_NAMES
+from evidence_matcher.matcher.verifier import PAIR_NAMES, VERIFIER_DIR, candidate_pairs, index_features, mlp_probabilities
 
 from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents, write_model_card
 
@@ -208,7 +208,7 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.verifier_train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m evidence_matcher.eval.verifier_train", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, nargs="*", default=None, help="corpus JSONL files (default: eval/datasets/train/*.jsonl)")
     parser.add_argument("--out", type=Path, default=VERIFIER_DIR)
     parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "evidence-matcher")

@@ -23,7 +23,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from rubrics.errors import ModelError
+from evidence_matcher.errors import ModelError
 
 BATCH_SIZE = 32  # sentence-transformers' batches (the torch backend)
 BATCHING = "dp-per-text-1"  # how the ONNX backend batches (_length_sorted_batches); names int8's vectors

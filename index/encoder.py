@@ -3,7 +3,7 @@
 A general sentence model places "The gateway checks a per-merchant rate limit" near a
 behavior about reliability strategy, and "I settle disagreements between teams" near
 "I reach the right decision despite conflicting views". The adapter (``index/encoder/``,
-~1 MB, trained by ``python -m eval.encoder_train`` on sentence <-> behavior-text pairs of
+~1 MB, trained by ``python -m evidence_matcher.eval.encoder_train`` on sentence <-> behavior-text pairs of
 three ladders and the bundled rubric's examples) teaches the model which behavior a
 written deed shows. It ships in the repository: nothing is trained on a user's machine.
 
@@ -21,7 +21,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from rubrics.errors import ModelError
+from evidence_matcher.errors import ModelError
 
 from .embedders import model_fingerprint
 

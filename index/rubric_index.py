@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rubrics.model import Rubric
+from evidence_matcher.rubrics.model import Rubric
 
 from .embedders import Embedder
 from .vector_store import FLAT_MAX_ITEMS, VectorIndex, read_sidecar

@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from rubrics.model import Rubric
+from evidence_matcher.rubrics.model import Rubric
 
 from .embedders import model_fingerprint
 from .rubric_index import index_items

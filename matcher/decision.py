@@ -27,7 +27,7 @@ from .result import BehaviorRef, Citation, Match, MatchResult, RubricInfo
 from .segment import Segment
 
 if TYPE_CHECKING:
-    from index.rubric_index import RubricIndex
+    from evidence_matcher.index.rubric_index import RubricIndex
 
 PARAMS_PATH = Path(__file__).resolve().parent / "thresholds.json"
 
@@ -87,9 +87,9 @@ def unfitted_params(adapt: bool = False) -> DecisionParams:
 
 def load_params(path: Path = PARAMS_PATH) -> DecisionParams:
     if not Path(path).is_file():
-        from rubrics.errors import ModelError
+        from evidence_matcher.errors import ModelError
 
-        raise ModelError(f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `python -m eval.refit ... --write` for onnx-int8)")
+        raise ModelError(f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `python -m evidence_matcher.eval.refit ... --write` for onnx-int8)")
     return DecisionParams.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 
 

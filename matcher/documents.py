@@ -16,7 +16,7 @@ import contextlib
 import zipfile
 from pathlib import Path
 
-from rubrics.errors import InputError
+from evidence_matcher.errors import InputError
 
 from .inputs import decode_bytes
 

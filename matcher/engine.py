@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, default_model_dir, encode_groups, load_embedder
-from index.encoder import adapter_fingerprint, ensure_merged_model, has_adapter
-from index.rubric_index import RubricIndex, load_or_build_rubric_index
-from index.tuning import can_tune, ensure_tuned_model
-from rubrics.errors import ModelError
-from rubrics.model import Rubric
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, default_model_dir, encode_groups, load_embedder
+from evidence_matcher.index.encoder import adapter_fingerprint, ensure_merged_model, has_adapter
+from evidence_matcher.index.rubric_index import RubricIndex, load_or_build_rubric_index
+from evidence_matcher.index.tuning import can_tune, ensure_tuned_model
+from evidence_matcher.errors import ModelError
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
 from .decision import Analysis, DecisionParams, decide, load_params, params_path
 from .injection import looks_like_instruction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rubrics.errors import InputError
+from evidence_matcher.errors import InputError
 
 DEFAULT_MAX_CHARS = 100_000  # ~15,000 words: far above any review, far below a memory problem
 

@@ -37,7 +37,7 @@ from .redact import Redaction, redact
 from .result import Citation, JudgeInfo, Match, MatchResult, Usage
 
 if TYPE_CHECKING:
-    from index.rubric_index import RubricIndex
+    from evidence_matcher.index.rubric_index import RubricIndex
 
 PROMPT_VERSION = "judge-v1"
 SPANS_PER_CANDIDATE = 3

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from rubrics.errors import EvidenceError
+from evidence_matcher.errors import EvidenceError
 
 
 class LLMError(EvidenceError):

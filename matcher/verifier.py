@@ -7,7 +7,7 @@ meaning matter, not just the cosine), the similarities retrieval computed (to th
 behavior's text, its sentences and its examples; rank and margin within the sentence
 and within the document), and the sentence's structure (``matcher.structure``: its
 section, who acts, tense, shape). It is a small MLP trained on the project's labelled
-corpus (``eval/datasets/train/``, three ladders) by ``python -m eval.verifier_train``;
+corpus (``eval/datasets/train/``, three ladders) by ``python -m evidence_matcher.eval.verifier_train``;
 its weights and model card ship in ``matcher/verifier/``. Inference is numpy only.
 
 Because it reads behavior *text* and similarities rather than behavior ids, it applies
@@ -26,7 +26,7 @@ import numpy as np
 from .structure import STRUCT_NAMES, segment_structure
 
 if TYPE_CHECKING:
-    from index.rubric_index import RubricIndex
+    from evidence_matcher.index.rubric_index import RubricIndex
 
     from .decision import Analysis
 
@@ -126,7 +126,7 @@ def mlp_probabilities(weights: dict[str, np.ndarray], dense: np.ndarray, scalars
 
 @dataclass
 class Verifier:
-    """A two-layer MLP over pair features; weights from ``python -m eval.verifier_train``."""
+    """A two-layer MLP over pair features; weights from ``python -m evidence_matcher.eval.verifier_train``."""
 
     weights: dict[str, np.ndarray]
     card: dict = field(default_factory=dict)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 
 GENERIC = "the company"
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .assemble import AreaBuilder, clean
 from .company import Replacement, replace_companies
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Rubric, slugify
 from .source import read_source
 from .track import Track, TrackLevel, with_track

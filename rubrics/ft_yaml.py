@@ -27,7 +27,7 @@ import yaml
 
 from .assemble import AreaBuilder, clean
 from .company import Replacement, replace_companies
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Rubric, slugify
 from .source import read_source
 from .track import Track, TrackLevel

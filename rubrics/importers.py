@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .company import Replacement, replace_in_rubric
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Rubric
 from .track import Track, save_track
 

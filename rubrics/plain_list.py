@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Area, Behavior, Responsibility, Rubric, slugify
 from .source import read_source
 

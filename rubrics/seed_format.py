@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from .assemble import is_note
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Area, Behavior, Responsibility, Rubric, slugify
 from .source import read_source
 

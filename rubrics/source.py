@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import EvidenceError, RubricError
+from evidence_matcher.errors import EvidenceError, RubricError
 
 
 def read_source(path: Path, max_bytes: int, error: type[EvidenceError] = RubricError, what: str = "file") -> str:

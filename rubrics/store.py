@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Rubric
 from .source import read_source
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import Field, model_validator
 
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Rubric, _Strict
 
 TRACK_SUFFIX = ".track.yaml"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import RubricError
+from evidence_matcher.errors import RubricError
 from .model import Rubric
 from .source import read_source
 from .store import MAX_RUBRIC_BYTES, MAX_TRACK_BYTES, check_file, duplicate_keys

@@ -58,6 +58,6 @@ def cache_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def real_matcher(cache_dir):
     """The real bundled model (all-MiniLM-L6-v2) through the default backend."""
-    from matcher.engine import Matcher
+    from evidence_matcher.matcher.engine import Matcher
 
     return Matcher.load(cache_dir=cache_dir)

@@ -6,8 +6,8 @@ The server and the request/response helpers live in ``eval.replay_server`` (the 
 
 from __future__ import annotations
 
-from eval.replay_server import ChatServer as ScriptedServer
-from eval.replay_server import Reply, candidates_of, completion, document_of
+from evidence_matcher.eval.replay_server import ChatServer as ScriptedServer
+from evidence_matcher.eval.replay_server import Reply, candidates_of, completion, document_of
 
 __all__ = ["Reply", "ScriptedServer", "candidates_of", "completion", "document_of", "error"]
 

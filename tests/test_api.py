@@ -7,11 +7,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.api.app import create_app
+from evidence_matcher.api.settings import Settings
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
 HIRING = load_rubric(DEFAULT_RUBRIC_ID).locate("hiring.1")[2].examples[0]
 PARAMS = DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95)

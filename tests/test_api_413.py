@@ -12,10 +12,10 @@ import httpx
 import pytest
 import requests
 
-from api.app import create_app
-from api.settings import Settings
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
+from evidence_matcher.api.app import create_app
+from evidence_matcher.api.settings import Settings
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
 from tests.conftest import FakeEmbedder
 from tests.live_app import serving
 

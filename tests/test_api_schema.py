@@ -6,10 +6,10 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not i
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 
-from api.app import create_app  # noqa: E402
-from api.settings import Settings  # noqa: E402
-from matcher.decision import DecisionParams  # noqa: E402
-from matcher.engine import Matcher  # noqa: E402
+from evidence_matcher.api.app import create_app  # noqa: E402
+from evidence_matcher.api.settings import Settings  # noqa: E402
+from evidence_matcher.matcher.decision import DecisionParams  # noqa: E402
+from evidence_matcher.matcher.engine import Matcher  # noqa: E402
 from tests.conftest import FakeEmbedder  # noqa: E402
 from tests.live_app import serving  # noqa: E402
 

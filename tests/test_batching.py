@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.embedders import OnnxEmbedder, _length_sorted_batches, default_model_dir, encode_groups, load_embedder
+from evidence_matcher.index.embedders import OnnxEmbedder, _length_sorted_batches, default_model_dir, encode_groups, load_embedder
 
 
 def _padded_tokens(lengths, batches, row_cost=24):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from api.process import evidence_server
+from evidence_matcher.api.process import evidence_server
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

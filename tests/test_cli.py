@@ -18,7 +18,7 @@ def run(*args, stdin: bytes | None = None, env_extra: dict | None = None, cache_
     if not env["EVIDENCE_CACHE_DIR"]:
         del env["EVIDENCE_CACHE_DIR"]
     return subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", *args],
+        [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", *args],
         input=stdin, capture_output=True, cwd=ROOT, env=env, timeout=300,
     )
 

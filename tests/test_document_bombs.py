@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from matcher.decision import DecisionParams
-from matcher.documents import DocumentError, read_document
-from matcher.engine import Matcher
+from evidence_matcher.api.app import create_app
+from evidence_matcher.api.settings import Settings
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.documents import DocumentError, read_document
+from evidence_matcher.matcher.engine import Matcher
 from tests.conftest import FakeEmbedder
 
 CONTENT_TYPES = (

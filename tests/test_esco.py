@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from eval.esco import (
+from evidence_matcher.eval.esco import (
     detect_csv_format,
     eval_rubric,
     find_labels_file,
@@ -22,8 +22,8 @@ from eval.esco import (
     load_eval_samples,
     load_skillskape_csv,
 )
-from eval.esco_tune import training_rubric
-from eval.retrieval import (
+from evidence_matcher.eval.esco_tune import training_rubric
+from evidence_matcher.eval.retrieval import (
     LabelSpace,
     query_texts,
     rank_samples,
@@ -31,9 +31,9 @@ from eval.retrieval import (
     rrf,
     top_order,
 )
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
-from rubrics.errors import DatasetError
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.errors import DatasetError
 from tests.conftest import ROOT, SHARED, FakeEmbedder
 
 FIXTURES = ROOT / "tests" / "fixtures" / "esco"
@@ -78,7 +78,7 @@ def test_unknown_label_is_a_clear_error_naming_the_line():
 
 def test_published_files_load_as_published_with_a_report_of_what_was_dropped():
     """TECHWOLF's header is only sentence,label; TECH has a gold label its own list lacks."""
-    from eval.esco import DroppedLabels
+    from evidence_matcher.eval.esco import DroppedLabels
 
     assert detect_csv_format(FIXTURES / "two_column.csv") == "esco"
     dropped = DroppedLabels()
@@ -190,7 +190,7 @@ def test_rank_samples_dense_and_hybrid():
 
 def test_label_vectors_are_cached(tmp_path):
     """Labels come from the rubric's cached FAISS index, phrasings from their own cache: built once."""
-    from index.rubric_index import index_path
+    from evidence_matcher.index.rubric_index import index_path
 
     embedder = FakeEmbedder()
     first = LabelSpace.build(RUBRIC, embedder, templates=("ability to {label}",), cache_dir=tmp_path)
@@ -212,7 +212,7 @@ def test_training_rubric_holds_gold_labels_with_sentences_and_spans():
 def test_a_flat_taxonomy_is_not_adapted():
     """One item per label gives no positive pairs to adapt on: the base model is used, and the
     one-time adaptation is skipped (not run on 13,896 labels)."""
-    from index.tuning import can_tune
+    from evidence_matcher.index.tuning import can_tune
 
     assert not can_tune(RUBRIC)
 
@@ -232,17 +232,17 @@ def test_short_texts_are_matched_whole(tmp_path):
 
 @pytest.fixture
 def fake_model(monkeypatch, tmp_path):
-    import index.embedders
-    import matcher.engine
+    import evidence_matcher.index.embedders as embedders_module
+    import evidence_matcher.matcher.engine as engine_module
 
-    monkeypatch.setattr(matcher.engine, "load_embedder", lambda *a, **k: FakeEmbedder())
-    monkeypatch.setattr(index.embedders, "load_embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr(engine_module, "load_embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr(embedders_module, "load_embedder", lambda *a, **k: FakeEmbedder())
     monkeypatch.setenv("EVIDENCE_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("EVIDENCE_ADAPT", "false")
 
 
 def test_cli_eval_run_and_retrieval_on_a_csv(fake_model):
-    from api.cli import app
+    from evidence_matcher.api.cli import app
 
     runner = CliRunner()
     dataset = str(FIXTURES / "mini_annotations.csv")

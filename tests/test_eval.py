@@ -3,14 +3,14 @@ import json
 import numpy as np
 import pytest
 
-from eval.dataset import load_dataset, split_of
-from eval.fit import fit_params
-from eval.metrics import CitationScores, SetScores, ranking_metrics, sample_counts
-from index.rubric_index import build_rubric_index
-from matcher.engine import Matcher
-from matcher.decision import DecisionParams
-from rubrics.errors import DatasetError
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.eval.dataset import load_dataset, split_of
+from evidence_matcher.eval.fit import fit_params
+from evidence_matcher.eval.metrics import CitationScores, SetScores, ranking_metrics, sample_counts
+from evidence_matcher.index.rubric_index import build_rubric_index
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.errors import DatasetError
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 from tests.conftest import ROOT
 
 RUBRIC = load_rubric(DEFAULT_RUBRIC_ID)

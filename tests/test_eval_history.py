@@ -14,19 +14,19 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from eval.bias import SWAPS_PATH, bias_metrics, load_swaps, swap_text
-from eval.bootstrap import SampleTable
-from eval.compare import bootstrap_deltas, compare_records, sample_change
-from eval.dataset import load_dataset
-from eval.gate import GateError, check_floors, parse_floors
-from eval.history import RunError, RunHistory, load_record
-from eval.metrics import METRIC_KEYS
-from eval.report import area_confusion, render_compare, render_run
-from eval.run import BehaviorInfo, EvalRecord, SampleResult, evaluate
-from index.rubric_index import build_rubric_index
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.eval.bias import SWAPS_PATH, bias_metrics, load_swaps, swap_text
+from evidence_matcher.eval.bootstrap import SampleTable
+from evidence_matcher.eval.compare import bootstrap_deltas, compare_records, sample_change
+from evidence_matcher.eval.dataset import load_dataset
+from evidence_matcher.eval.gate import GateError, check_floors, parse_floors
+from evidence_matcher.eval.history import RunError, RunHistory, load_record
+from evidence_matcher.eval.metrics import METRIC_KEYS
+from evidence_matcher.eval.report import area_confusion, render_compare, render_run
+from evidence_matcher.eval.run import BehaviorInfo, EvalRecord, SampleResult, evaluate
+from evidence_matcher.index.rubric_index import build_rubric_index
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 from tests.conftest import ROOT, FakeEmbedder
 
 RUBRIC = load_rubric(DEFAULT_RUBRIC_ID)
@@ -217,13 +217,13 @@ def test_fail_under_parses_aliases_and_names_valid_keys():
 @pytest.fixture
 def cli(monkeypatch, tmp_path, fake_matcher):
     """The real CLI commands, with the fake-embedder matcher instead of the model."""
-    import api.cli
-    import api.cli.evaluate as evaluate_cli
+    import evidence_matcher.api.cli as cli_package
+    import evidence_matcher.api.cli.evaluate as evaluate_cli
 
     monkeypatch.setenv("EVIDENCE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(evaluate_cli, "build_matcher", lambda settings, judge="offline": fake_matcher)
     runner = CliRunner()
-    return lambda *args: runner.invoke(api.cli.app, list(args))
+    return lambda *args: runner.invoke(cli_package.app, list(args))
 
 
 def test_fail_under_exits_2_and_names_the_metric(cli, dataset, tmp_path):
@@ -242,7 +242,7 @@ def test_fail_under_exits_2_and_names_the_metric(cli, dataset, tmp_path):
 
 def test_unknown_fail_under_key_is_one_line_before_any_work(dataset):
     """Through the installed CLI: a typo in the gate fails at once (exit 1), listing valid keys."""
-    cmd = [sys.executable, "-c", "from api.cli import main; main()", "eval", str(dataset), "--fail-under", "rp@50=0.5"]
+    cmd = [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", "eval", str(dataset), "--fail-under", "rp@50=0.5"]
     out = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 1
     assert out.stderr.startswith("Error: --fail-under: unknown metric 'rp@50'; valid:") and "rp@5" in out.stderr

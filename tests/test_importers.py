@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rubrics.assemble import is_note
-from rubrics.company import parse_companies, replace_companies
-from rubrics.errors import RubricError
-from rubrics.importers import detect_format, import_source, write_imported
-from rubrics.model import Rubric
-from rubrics.schema import render_schema, schema_path
-from rubrics.store import dump_rubric, load_rubric, load_rubric_file
-from rubrics.track import Track, TrackLevel, load_track, save_track
-from rubrics.validate import validate_file
+from evidence_matcher.rubrics.assemble import is_note
+from evidence_matcher.rubrics.company import parse_companies, replace_companies
+from evidence_matcher.errors import RubricError
+from evidence_matcher.rubrics.importers import detect_format, import_source, write_imported
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.schema import render_schema, schema_path
+from evidence_matcher.rubrics.store import dump_rubric, load_rubric, load_rubric_file
+from evidence_matcher.rubrics.track import Track, TrackLevel, load_track, save_track
+from evidence_matcher.rubrics.validate import validate_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "rubrics"
@@ -111,7 +111,7 @@ def test_the_appendix_alone_is_not_a_level(tmp_path):
 
 def test_ic6_html_gives_the_seed_importers_55_ids_and_texts(seed_path):
     page = _shared(DROPBOX / "ic6_principal_reliability_engineer.html")
-    from rubrics.seed_format import import_seed_file
+    from evidence_matcher.rubrics.seed_format import import_seed_file
 
     seed = import_seed_file(seed_path)
     (html,) = import_source(page, "dropbox", parse_companies(["Dropbox=EscrowTab"])).rubrics
@@ -397,7 +397,7 @@ def test_untrusted_yaml_is_refused(tmp_path, monkeypatch):
     path = _rubric_yaml(tmp_path, "!!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(RubricError, match=r"r.yaml:1: not valid YAML"):
         load_rubric_file(path)
-    from rubrics import store
+    from evidence_matcher.rubrics import store
 
     monkeypatch.setattr(store, "MAX_RUBRIC_BYTES", 100)
     with pytest.raises(RubricError, match="larger than the 100-byte limit"):
@@ -441,7 +441,7 @@ def test_bundled_rubric_satisfies_the_shipped_schema():
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-c", "from api.cli import main; main()", *map(str, args)],
+    return subprocess.run([sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", *map(str, args)],
                           check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 

@@ -2,10 +2,10 @@ import json
 
 import numpy as np
 
-from index.rubric_index import build_rubric_index, index_items, index_path, load_or_build_rubric_index
-from index.vector_store import VectorIndex, choose_index_type, read_sidecar
-from rubrics.model import Rubric
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.index.rubric_index import build_rubric_index, index_items, index_path, load_or_build_rubric_index
+from evidence_matcher.index.vector_store import VectorIndex, choose_index_type, read_sidecar
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
 
 def _edited(rubric: Rubric) -> Rubric:
@@ -97,7 +97,7 @@ def test_behavior_scores_take_the_best_row_per_behavior(fake_embedder):
 
 
 def test_the_13896_label_esco_taxonomy_fits_in_an_index(tmp_path, fake_embedder):
-    from rubrics.plain_list import import_list_file
+    from evidence_matcher.rubrics.plain_list import import_list_file
     from tests.conftest import SHARED
 
     labels = SHARED / "datasets" / "esco-skill-extraction" / "skills_en_label.txt"

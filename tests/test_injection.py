@@ -1,6 +1,6 @@
 import pytest
 
-from matcher.injection import looks_like_instruction
+from evidence_matcher.matcher.injection import looks_like_instruction
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
-from matcher.judge import JudgeConfig
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.judge import JudgeConfig
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 from tests.llm_server import ScriptedServer, candidates_of, completion, document_of, error
 
 RUBRIC = load_rubric(DEFAULT_RUBRIC_ID)

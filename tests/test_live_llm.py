@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from api.cli import EXAMPLE
-from api.process import free_port, running
+from evidence_matcher.api.cli import EXAMPLE
+from evidence_matcher.api.process import free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def llama_server():
 
 
 def test_the_judge_speaks_the_real_protocol_to_a_real_model(llama_server, real_matcher, tmp_path):
-    from matcher.judge import JudgeConfig
+    from evidence_matcher.matcher.judge import JudgeConfig
 
     judge = JudgeConfig(model="gemma-3-270m", base_url=llama_server, timeout=300, max_retries=1).build(tmp_path / "cache.sqlite")
     real_matcher.judge = judge

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from index.rubric_index import build_rubric_index
-from matcher.decision import DecisionParams, evidence_mask
-from matcher.engine import Matcher
-from rubrics.errors import InputError
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.index.rubric_index import build_rubric_index
+from evidence_matcher.matcher.decision import DecisionParams, evidence_mask
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.errors import InputError
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
 PARAMS = DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95)
 

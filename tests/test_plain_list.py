@@ -1,7 +1,7 @@
 import pytest
 
-from rubrics.errors import RubricError
-from rubrics.plain_list import parse_list
+from evidence_matcher.errors import RubricError
+from evidence_matcher.rubrics.plain_list import parse_list
 
 
 def test_one_behavior_per_line_skipping_blanks_and_comments():

@@ -7,9 +7,9 @@ minute: one ONNX export and one quantization into the session's cache directory.
 import numpy as np
 import pytest
 
-from index.embedders import default_model_dir, load_embedder
-from matcher.decision import PARAMS_PATH, load_params, params_path
-from matcher.engine import Matcher
+from evidence_matcher.index.embedders import default_model_dir, load_embedder
+from evidence_matcher.matcher.decision import PARAMS_PATH, load_params, params_path
+from evidence_matcher.matcher.engine import Matcher
 
 pytestmark = pytest.mark.slow
 SENTENCES = [

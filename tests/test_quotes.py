@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.quotes import QuoteLocator, locate_quote
+from evidence_matcher.matcher.quotes import QuoteLocator, locate_quote
 
 TEXT = "We cut p99 latency by 30%.\nI told the team to drop the  dual-write path — even though it was an “unpopular” call.\n"
 

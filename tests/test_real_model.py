@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from api.cli import EXAMPLE
-from eval.dataset import load_dataset
-from eval.run import evaluate
-from index.embedders import SentenceTransformerEmbedder, default_model_dir
+from evidence_matcher.api.cli import EXAMPLE
+from evidence_matcher.eval.dataset import load_dataset
+from evidence_matcher.eval.run import evaluate
+from evidence_matcher.index.embedders import SentenceTransformerEmbedder, default_model_dir
 
 pytestmark = pytest.mark.slow
 DEV = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "ic6-dev.jsonl"

@@ -1,10 +1,10 @@
 import pytest
 import yaml
 
-from rubrics.errors import RubricError
-from rubrics.model import Rubric
-from rubrics.seed_format import import_seed_file
-from rubrics.store import DEFAULT_RUBRIC_ID, bundled_rubric_paths, dump_rubric, load_rubric, load_rubric_file
+from evidence_matcher.errors import RubricError
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.seed_format import import_seed_file
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, bundled_rubric_paths, dump_rubric, load_rubric, load_rubric_file
 
 EXPECTED_IDS = (
     ["scope.1", "scope.2", "collaborative-reach.1", "collaborative-reach.2"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.documents import DocumentError, find_documents, read_document
+from evidence_matcher.matcher.documents import DocumentError, find_documents, read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "eval" / "datasets" / "ic6-dev.jsonl"
@@ -85,7 +85,7 @@ def test_every_format_is_read_and_every_bad_file_gets_a_reason(mixed):
 def run_score(args, cache_dir, extra_env=None, **kwargs):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "OPENAI_"))}
     env.update({"EVIDENCE_CACHE_DIR": str(cache_dir), **(extra_env or {})})
-    cmd = [sys.executable, "-c", "from api.cli import main; main()", "score", *map(str, args)]
+    cmd = [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", "score", *map(str, args)]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, **kwargs)
 
 
@@ -121,7 +121,7 @@ def test_a_killed_run_resumes_without_losing_or_rescoring_anything(tmp_path, cac
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "OPENAI_"))}
     env["EVIDENCE_CACHE_DIR"] = str(cache_dir)
-    cmd = [sys.executable, "-c", "from api.cli import main; main()", "score", str(folder), "--out", str(out)]
+    cmd = [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", "score", str(folder), "--out", str(out)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = out / "results.sqlite"
     deadline = time.time() + 300

@@ -11,15 +11,15 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from api.scoring.levels import level_fit
-from api.scoring.reports import write_track_reports
-from api.scoring.runner import score_against
-from api.scoring.store import ScoreStore
-from matcher.decision import DecisionParams
-from matcher.engine import Matcher
-from rubrics.errors import EvidenceError
-from rubrics.model import Rubric
-from rubrics.track import Track, TrackLevel, load_track, save_track
+from evidence_matcher.api.scoring.levels import level_fit
+from evidence_matcher.api.scoring.reports import write_track_reports
+from evidence_matcher.api.scoring.runner import score_against
+from evidence_matcher.api.scoring.store import ScoreStore
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.errors import EvidenceError
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.track import Track, TrackLevel, load_track, save_track
 
 PARAMS = DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95)
 
@@ -145,8 +145,8 @@ def test_each_document_gets_its_coverage_per_level_its_fit_and_its_gaps(track_fi
 
 def test_the_cli_scores_a_track_and_rejects_an_unknown_level(track_file, docs, matcher, tmp_path, monkeypatch):
     """`evidence score --track` end to end in-process, with the matcher swapped for the fake one."""
-    from api.cli import score as score_cli
-    from api.cli.root import app
+    from evidence_matcher.api.cli import score as score_cli
+    from evidence_matcher.api.cli.root import app
 
     class Spec:
         def load(self, progress=None):

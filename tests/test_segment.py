@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.segment import segment_text
+from evidence_matcher.matcher.segment import segment_text
 
 MESSY = """# 2026 Self-review — Storage  Reliability
 Page 2 of 5

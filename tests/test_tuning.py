@@ -1,7 +1,7 @@
-from index.tuning import can_tune, distinct_behavior_batches, training_pairs, tuned_model_dir
-from index.embedders import default_model_dir
-from rubrics.model import Rubric
-from rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
+from evidence_matcher.index.tuning import can_tune, distinct_behavior_batches, training_pairs, tuned_model_dir
+from evidence_matcher.index.embedders import default_model_dir
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
 RUBRIC = load_rubric(DEFAULT_RUBRIC_ID)
 

@@ -5,18 +5,18 @@ import json
 import numpy as np
 import pytest
 
-from eval.corpus import Document, corpus_files, corpus_sha256, labelled_segments, load_documents
-from eval.dataset import Label, Sample, load_dataset
-from eval.metrics import genre_metrics
-from eval.oracle import oracle_judge
-from eval.run import evaluate
-from index.encoder import ENCODER_DIR, adapter_fingerprint
-from matcher.decision import DecisionParams, load_params
-from matcher.engine import Matcher
-from matcher.segment import segment_text
-from matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
-from matcher.verifier import PAIR_NAMES, VERIFIER_DIR, Verifier
-from rubrics.errors import DatasetError
+from evidence_matcher.eval.corpus import Document, corpus_files, corpus_sha256, labelled_segments, load_documents
+from evidence_matcher.eval.dataset import Label, Sample, load_dataset
+from evidence_matcher.eval.metrics import genre_metrics
+from evidence_matcher.eval.oracle import oracle_judge
+from evidence_matcher.eval.run import evaluate
+from evidence_matcher.index.encoder import ENCODER_DIR, adapter_fingerprint
+from evidence_matcher.matcher.decision import DecisionParams, load_params
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.segment import segment_text
+from evidence_matcher.matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
+from evidence_matcher.matcher.verifier import PAIR_NAMES, VERIFIER_DIR, Verifier
+from evidence_matcher.errors import DatasetError
 from tests.conftest import ROOT, SHARED, FakeEmbedder
 
 DEV = ROOT / "eval" / "datasets" / "ic6-dev.jsonl"
@@ -157,8 +157,8 @@ def test_concurrent_merges_of_the_encoder_leave_one_complete_model(tmp_path):
     """Ray actors, a server and a CLI may all start on a fresh cache at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from index.embedders import default_model_dir
-    from index.encoder import MARKER, ensure_merged_model
+    from evidence_matcher.index.embedders import default_model_dir
+    from evidence_matcher.index.encoder import MARKER, ensure_merged_model
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         outs = list(pool.map(lambda _: ensure_merged_model(default_model_dir(), tmp_path), range(2)))

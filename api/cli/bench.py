@@ -23,7 +23,7 @@ def bench(
     import json
     import tempfile
 
-    from eval.bench import cold_start, scoring_throughput, throughput
+    from evidence_matcher.eval.bench import cold_start, scoring_throughput, throughput
 
     settings = settings_from_env()
     source = dataset or DEV_SET

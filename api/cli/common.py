@@ -37,7 +37,7 @@ def progress_bars():
 
 
 def build_matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] = (), params=None):
-    from matcher.engine import Matcher
+    from evidence_matcher.matcher.engine import Matcher
 
     from ..settings import build_judge
 
@@ -57,7 +57,7 @@ def build_matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] 
 
 
 def read_input(source: str, max_chars: int) -> str:
-    from matcher.inputs import check_text, decode_bytes, read_text_file
+    from evidence_matcher.matcher.inputs import check_text, decode_bytes, read_text_file
 
     if source == "-":
         if sys.stdin.isatty():

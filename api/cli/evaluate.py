@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
-from rubrics.store import DEFAULT_RUBRIC_ID
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import build_matcher, settings_from_env
 from .root import app
@@ -54,9 +54,9 @@ def eval_run(
 
     Every run is recorded (JSON in the runs folder, a row in its history): see `evidence eval runs`.
     """
-    from eval.esco import load_eval_data
-    from eval.gate import parse_floors
-    from eval.run import evaluate
+    from evidence_matcher.eval.esco import load_eval_data
+    from evidence_matcher.eval.gate import parse_floors
+    from evidence_matcher.eval.run import evaluate
 
     floors = parse_floors(fail_under) if fail_under is not None else None  # a typo fails before the run, not after
     loaded, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True))  # JSONL, or an ESCO / SkillSkape CSV
@@ -65,7 +65,7 @@ def eval_run(
     index = matcher.rubric_index(loaded)
     samples = samples[:limit]
     if judge == "oracle":
-        from eval.oracle import oracle_judge
+        from evidence_matcher.eval.oracle import oracle_judge
 
         matcher.judge = oracle_judge(samples)
     record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty(), bias=bias)  # type: ignore[arg-type]
@@ -85,13 +85,13 @@ def eval_run(
 
 
 def _history(settings, log_dir: Optional[Path]):
-    from eval.history import RunHistory, default_log_dir
+    from evidence_matcher.eval.history import RunHistory, default_log_dir
 
     return RunHistory(log_dir or default_log_dir(settings.cache_dir))
 
 
 def _write_html(path: Path, record) -> None:
-    from eval.report import render_run
+    from evidence_matcher.eval.report import render_run
 
     path.write_text(render_run(record), encoding="utf-8")
     typer.echo(f"wrote {path}", err=True)
@@ -99,7 +99,7 @@ def _write_html(path: Path, record) -> None:
 
 def _gate(record, floors: dict[str, float]) -> None:
     """Exit 2 when a metric is under its floor (1 is taken by user errors)."""
-    from eval.gate import check_floors
+    from evidence_matcher.eval.gate import check_floors
 
     verdicts = check_floors(record.metrics, floors)
     for v in verdicts:
@@ -124,7 +124,7 @@ def _print_summary(record) -> None:
             f"({(u.input_tokens + u.output_tokens) / record.samples:,.0f}/doc), quotes located {u.quotes_located}/{u.quotes_returned} ({located:.0%}), "
             f"{u.quotes_unsupported} unsupported, {u.behaviors_rejected} non-candidate verdicts, {record.judge_fallbacks} fallbacks"
         )
-    from eval.metrics import COUNT_METRICS
+    from evidence_matcher.eval.metrics import COUNT_METRICS
 
     for key, value in record.metrics.items():
         typer.echo(f"  {key:<24} {value:.0f}" if key in COUNT_METRICS else f"  {key:<24} {value:.3f}")
@@ -170,7 +170,7 @@ def eval_show(
     """Show a recorded run: what ran (dataset, rubric, model, judge, commit) and its metrics."""
     history = _history(settings_from_env(), log_dir)
     path = history.resolve(run)
-    from eval.history import load_record
+    from evidence_matcher.eval.history import load_record
 
     record = load_record(path)
     if fmt is EvalFormat.json:
@@ -194,12 +194,12 @@ def eval_compare(
     log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
 ):
     """Metric deltas B - A with paired bootstrap 95% intervals, and the samples whose predictions changed."""
-    from eval.compare import compare_records
+    from evidence_matcher.eval.compare import compare_records
 
     history = _history(settings_from_env(), log_dir)
     comparison = compare_records(history.load(run_a), history.load(run_b), resamples=resamples, seed=seed)
     if html:
-        from eval.report import render_compare
+        from evidence_matcher.eval.report import render_compare
 
         html.write_text(render_compare(comparison), encoding="utf-8")
         typer.echo(f"wrote {html}", err=True)
@@ -243,10 +243,10 @@ def eval_fit(
     write: bool = typer.Option(False, "--write", help="Save as the shipped thresholds of this backend and decision (matcher/thresholds[.adapted][.onnx-int8].json)."),
 ):
     """Fit the decision thresholds on the fit split of a development set."""
-    from eval.dataset import file_sha256, load_dataset
-    from eval.fit import fit_params
-    from eval.run import analyze_samples
-    from matcher.decision import params_path, unfitted_params
+    from evidence_matcher.eval.dataset import file_sha256, load_dataset
+    from evidence_matcher.eval.fit import fit_params
+    from evidence_matcher.eval.run import analyze_samples
+    from evidence_matcher.matcher.decision import params_path, unfitted_params
 
     settings = settings_from_env()
     matcher = build_matcher(settings, params=unfitted_params(settings.adapt))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from rubrics.errors import EvidenceError
-from rubrics.store import DEFAULT_RUBRIC_ID
+from evidence_matcher.errors import EvidenceError
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import build_matcher, settings_from_env
 from .root import app
@@ -28,9 +28,9 @@ def index_info(rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r")):
     """Show the cached index's sidecar: model, dimension, fingerprints, index type."""
     import json
 
-    from index.rubric_index import index_path
-    from index.vector_store import read_sidecar
-    from rubrics.store import load_rubric
+    from evidence_matcher.index.rubric_index import index_path
+    from evidence_matcher.index.vector_store import read_sidecar
+    from evidence_matcher.rubrics.store import load_rubric
 
     settings = settings_from_env()
     loaded = load_rubric(rubric)

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from rubrics.store import DEFAULT_RUBRIC_ID
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import settings_from_env
 from .evaluate import eval_app
@@ -34,9 +34,9 @@ def eval_retrieval(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ):
     """RP@5, RP@10, MRR and nDCG@10 over every label of the rubric, and where the time went."""
-    from eval.esco import load_eval_data
-    from eval.retrieval import LabelSpace, rank_samples, retrieval_metrics
-    from index.embedders import load_embedder
+    from evidence_matcher.eval.esco import load_eval_data
+    from evidence_matcher.eval.retrieval import LabelSpace, rank_samples, retrieval_metrics
+    from evidence_matcher.index.embedders import load_embedder
 
     settings = settings_from_env()
     started = time.perf_counter()

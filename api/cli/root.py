@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from rubrics.errors import EvidenceError
+from evidence_matcher.errors import EvidenceError
 
 app = typer.Typer(
     help="Show, with proof, which behaviors of a career ladder a piece of writing evidences.",

@@ -17,7 +17,7 @@ app.add_typer(rubric_app, name="rubric")
 @rubric_app.command("list")
 def rubric_list():
     """List the bundled rubrics."""
-    from rubrics.store import bundled_rubric_paths, load_rubric_file
+    from evidence_matcher.rubrics.store import bundled_rubric_paths, load_rubric_file
 
     for rubric_id, path in bundled_rubric_paths().items():
         rubric = load_rubric_file(path)
@@ -55,8 +55,8 @@ def rubric_import(
     section: str = typer.Option("Behaviors", "--section", help="Area and responsibility name (list format); ids are <slug>.<n>."),
 ):
     """Import a ladder into canonical rubric YAML (and track files for multi-level ladders)."""
-    from rubrics.company import parse_companies
-    from rubrics.importers import import_source, write_imported
+    from evidence_matcher.rubrics.company import parse_companies
+    from evidence_matcher.rubrics.importers import import_source, write_imported
 
     imported = import_source(source, fmt.value if fmt else None, parse_companies(companies), rubric_id, title, section)
     paths = write_imported(imported, out, level)
@@ -79,7 +79,7 @@ def _counts(rubric) -> str:
 @rubric_app.command("validate")
 def rubric_validate(files: list[Path] = typer.Argument(..., help="Rubric .yaml or <track>.track.yaml files.")):
     """Check rubric or track files: an OK line with counts, or each problem with its file, line and field."""
-    from rubrics.validate import validate_file
+    from evidence_matcher.rubrics.validate import validate_file
 
     failed = False
     for path in files:
@@ -97,7 +97,7 @@ def rubric_schema(
     write: bool = typer.Option(False, "--write", help="Regenerate the shipped rubrics/*.schema.json files."),
 ):
     """Print the JSON Schema of canonical rubric YAML (generated from the pydantic model)."""
-    from rubrics.schema import render_schema, write_schemas
+    from evidence_matcher.rubrics.schema import render_schema, write_schemas
 
     if write:
         for path in write_schemas():
@@ -112,7 +112,7 @@ def rubric_show(
     fmt: str = typer.Option("text", "--format", "-f", help="text or yaml."),
 ):
     """Show a rubric's areas, responsibilities and behaviors."""
-    from rubrics.store import dump_rubric, load_rubric
+    from evidence_matcher.rubrics.store import dump_rubric, load_rubric
 
     rubric = load_rubric(rubric_id)
     if fmt == "yaml":

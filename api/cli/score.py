@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from rubrics.errors import EvidenceError
-from rubrics.store import DEFAULT_RUBRIC_ID
+from evidence_matcher.errors import EvidenceError
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from ..scoring.levels import DEFAULT_BAR
 
@@ -19,7 +19,7 @@ from .root import app
 
 def matcher_spec(settings, judge_mode: str):
     """The explicit Matcher arguments every engine's processes load (the judge as its config)."""
-    from matcher.decision import load_params, params_path
+    from evidence_matcher.matcher.decision import load_params, params_path
 
     from ..scoring.engines import MatcherSpec
     from ..settings import judge_config
@@ -60,8 +60,8 @@ def score(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="With --engine ray: scoring actors (default: one per CPU of the cluster)."),
 ):
     """Batch-score promo docs into per-document reports and a cohort report (resumable)."""
-    from matcher.documents import find_documents
-    from rubrics.store import load_rubric
+    from evidence_matcher.matcher.documents import find_documents
+    from evidence_matcher.rubrics.store import load_rubric
 
     from ..scoring.levels import check_level
     from ..scoring.reports import write_reports, write_track_reports
@@ -71,7 +71,7 @@ def score(
 
     settings = settings_from_env()
     if track is not None:
-        from rubrics.track import load_track
+        from evidence_matcher.rubrics.track import load_track
 
         loaded_track, rubrics = load_track(track)
         target = check_level(loaded_track, level)

@@ -30,7 +30,7 @@ def load_bench(
     """HTTP load benchmark on loopback: throughput, p50/p99, errors, memory, vs bare model.encode."""
     import json
 
-    from eval.loadbench import run_load
+    from evidence_matcher.eval.loadbench import run_load
 
     settings = settings_from_env()
     matcher = build_matcher(settings)

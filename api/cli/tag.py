@@ -6,7 +6,7 @@ from enum import Enum
 
 import typer
 
-from rubrics.store import DEFAULT_RUBRIC_ID
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import EXAMPLE, build_matcher, read_input, settings_from_env
 from .root import app
@@ -28,7 +28,7 @@ def tag(
     name: list[str] = typer.Option([], "--redact-name", help="A name to redact before text goes to the LLM (repeatable)."),
 ):
     """Tag a self-review, brag doc or promo doc with the behaviors it evidences."""
-    from rubrics.store import load_rubric
+    from evidence_matcher.rubrics.store import load_rubric
 
     settings = settings_from_env()
     text = read_input(str(EXAMPLE) if example else source, settings.max_chars)
@@ -52,6 +52,6 @@ def schema():
     """Print the JSON Schema of the output of `tag --format json` (and of the HTTP API)."""
     import json
 
-    from matcher.result import MatchResult
+    from evidence_matcher.matcher.result import MatchResult
 
     typer.echo(json.dumps(MatchResult.model_json_schema(), indent=2))

@@ -7,10 +7,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from matcher.inputs import check_text
-from matcher.result import MatchResult
-from rubrics.errors import InputError
-from rubrics.store import DEFAULT_RUBRIC_ID
+from evidence_matcher.matcher.inputs import check_text
+from evidence_matcher.matcher.result import MatchResult
+from evidence_matcher.errors import InputError
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from ..state import AppState, get_ready_state
 from .match import JudgeMode, check_rubric, use_judge

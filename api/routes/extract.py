@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from matcher.documents import SUPPORTED, DocumentError, read_document
+from evidence_matcher.matcher.documents import SUPPORTED, DocumentError, read_document
 
 from ..state import get_state
 

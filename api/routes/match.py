@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from matcher.inputs import check_text
-from matcher.result import MatchResult
-from rubrics.errors import EvidenceError, InputError
-from rubrics.store import DEFAULT_RUBRIC_ID, bundled_rubric_paths
+from evidence_matcher.matcher.inputs import check_text
+from evidence_matcher.matcher.result import MatchResult
+from evidence_matcher.errors import EvidenceError, InputError
+from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, bundled_rubric_paths
 
 from ..state import AppState, get_ready_state
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from rubrics.errors import RubricError
-from rubrics.model import Rubric
-from rubrics.store import bundled_rubric_paths, load_rubric, load_rubric_file
+from evidence_matcher.errors import RubricError
+from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.store import bundled_rubric_paths, load_rubric, load_rubric_file
 
 router = APIRouter(prefix="/v1/rubrics", tags=["rubrics"])
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
-from rubrics.errors import EvidenceError
-from rubrics.model import Rubric
+from evidence_matcher.errors import EvidenceError
+from evidence_matcher.rubrics.model import Rubric
 
 if TYPE_CHECKING:
-    from matcher.decision import DecisionParams
-    from matcher.engine import Matcher, ProgressFn
-    from matcher.judge import JudgeConfig
-    from matcher.result import MatchResult  # noqa: F401  (named in the Scored alias string)
+    from evidence_matcher.matcher.decision import DecisionParams
+    from evidence_matcher.matcher.engine import Matcher, ProgressFn
+    from evidence_matcher.matcher.judge import JudgeConfig
+    from evidence_matcher.matcher.result import MatchResult  # noqa: F401  (named in the Scored alias string)
 
 ENGINES = ("local", "ray")
 Scored = tuple["MatchResult | None", "str | None"]  # a result, or the reason there is none
@@ -57,7 +57,7 @@ class MatcherSpec:
     llm_concurrency: int = 4
 
     def load(self, progress: "ProgressFn | None" = None) -> "Matcher":
-        from matcher.engine import Matcher
+        from evidence_matcher.matcher.engine import Matcher
 
         judge = self.judge.build(self.llm_cache) if self.judge else None
         return Matcher.load(

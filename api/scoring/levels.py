@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
-from rubrics.errors import EvidenceError
+from evidence_matcher.errors import EvidenceError
 
 if TYPE_CHECKING:  # kept out of the import path of `evidence --help`
-    from matcher.result import BehaviorRef, MatchResult
-    from rubrics.track import Track
+    from evidence_matcher.matcher.result import BehaviorRef, MatchResult
+    from evidence_matcher.rubrics.track import Track
 
 DEFAULT_BAR = 0.5
 

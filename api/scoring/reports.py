@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.render import render_markdown
-from rubrics.model import Rubric
+from evidence_matcher.api.render import render_markdown
+from evidence_matcher.rubrics.model import Rubric
 
 from .levels import LevelFit, level_fit
 from .runner import Outcome
 from .store import result_json
 
 if TYPE_CHECKING:
-    from rubrics.track import Track
+    from evidence_matcher.rubrics.track import Track
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STRENGTH_LEVEL = {"strong": 3, "moderate": 2, "weak": 1}

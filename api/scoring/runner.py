@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Literal
 
-from matcher.documents import DocumentError, read_document
-from matcher.engine import Matcher
-from matcher.result import MatchResult
-from rubrics.model import Rubric
+from evidence_matcher.matcher.documents import DocumentError, read_document
+from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.result import MatchResult
+from evidence_matcher.rubrics.model import Rubric
 
 from .engines import Chunk, Engine, LocalEngine, WorkerFailure
 from .store import ScoreStore, content_key

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from matcher.result import MatchResult
+from evidence_matcher.matcher.result import MatchResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
