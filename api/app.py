@@ -16,8 +16,8 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.errors import EvidenceError
+from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .batcher import MicroBatcher
@@ -85,7 +85,11 @@ async def _too_large(limit: int, send, receive, already: int = 0, more: bool = T
         drained += len(message.get("body", b""))
         more = message.get("more_body", False)
     body = f'{{"detail": "request body over the {limit:,}-byte limit"}}'.encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -94,8 +98,14 @@ def _load(state: AppState, judge_mode: str) -> None:
     try:
         settings = state.settings
         matcher = Matcher.load(
-            cache_dir=settings.cache_dir, model_dir=settings.model_dir, backend=settings.backend, max_chars=settings.max_chars,
-            threads=settings.threads, adapt=settings.adapt, judge=build_judge(settings, judge_mode), llm_concurrency=settings.llm_concurrency,
+            cache_dir=settings.cache_dir,
+            model_dir=settings.model_dir,
+            backend=settings.backend,
+            max_chars=settings.max_chars,
+            threads=settings.threads,
+            adapt=settings.adapt,
+            judge=build_judge(settings, judge_mode),
+            llm_concurrency=settings.llm_concurrency,
         )
         matcher.rubric_index(DEFAULT_RUBRIC_ID)  # build or load now, not on the first request
         state.matcher = matcher
@@ -170,6 +180,11 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

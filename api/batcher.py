@@ -28,7 +28,9 @@ class _Job:
 
 
 class MicroBatcher:
-    def __init__(self, matcher: Matcher, max_batch: int, max_wait: float = 0.005):  # max_batch: Settings.max_batch_texts
+    def __init__(
+        self, matcher: Matcher, max_batch: int, max_wait: float = 0.005
+    ):  # max_batch: Settings.max_batch_texts
         self.matcher = matcher
         self.max_batch = max_batch
         self.max_wait = max_wait
@@ -59,7 +61,7 @@ class MicroBatcher:
         try:
             while len(jobs) < self.max_batch:
                 jobs.append(await asyncio.wait_for(self._queue.get(), timeout=self.max_wait))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         while len(jobs) < self.max_batch and not self._queue.empty():
             jobs.append(self._queue.get_nowait())
@@ -73,7 +75,9 @@ class MicroBatcher:
                 groups.setdefault((job.rubric, job.use_judge), []).append(job)
             for (rubric, use_judge), group in groups.items():
                 try:
-                    results = await run_in_threadpool(self.matcher.match_many, [j.text for j in group], rubric, use_judge)
+                    results = await run_in_threadpool(
+                        self.matcher.match_many, [j.text for j in group], rubric, use_judge
+                    )
                 except Exception as exc:  # handed to each waiting request, which turns it into a 4xx/5xx
                     for job in group:
                         if not job.future.done():

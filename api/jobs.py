@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
+from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.result import MatchResult
-from evidence_matcher.errors import EvidenceError
 
 CHUNK = 8  # documents embedded together per step
 
@@ -44,7 +44,14 @@ class JobStore:
 
     def submit(self, texts: list[str], doc_ids: list[str], rubric: str, use_judge: bool) -> Job:
         self._expire()
-        job = Job(id=uuid.uuid4().hex, rubric=rubric, use_judge=use_judge, texts=list(texts), doc_ids=doc_ids, results=[None] * len(texts))
+        job = Job(
+            id=uuid.uuid4().hex,
+            rubric=rubric,
+            use_judge=use_judge,
+            texts=list(texts),
+            doc_ids=doc_ids,
+            results=[None] * len(texts),
+        )
         with self._lock:
             self._jobs[job.id] = job
         self._pool.submit(self._run, job)

@@ -11,9 +11,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +41,9 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 
 @contextmanager
-def running(cmd: list[str], ready_path: str, port: int, env: dict | None = None, timeout: float = 300, quiet: bool = True) -> Iterator[tuple[str, subprocess.Popen]]:
+def running(
+    cmd: list[str], ready_path: str, port: int, env: dict | None = None, timeout: float = 300, quiet: bool = True
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """Run ``cmd`` (which listens on ``port``), yield (base URL, process) once ``ready_path`` answers."""
     out = subprocess.DEVNULL if quiet else None
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)

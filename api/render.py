@@ -45,7 +45,10 @@ def render_table(result: MatchResult) -> None:
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"{result.rubric.title}: {len(result.matches)} of {result.rubric.behaviors} behaviors evidenced", show_lines=True)
+    table = Table(
+        title=f"{result.rubric.title}: {len(result.matches)} of {result.rubric.behaviors} behaviors evidenced",
+        show_lines=True,
+    )
     table.add_column("Area")
     table.add_column("Behavior", max_width=48)
     table.add_column("Strength")
@@ -54,7 +57,12 @@ def render_table(result: MatchResult) -> None:
     for area, matches in _by_area(result):
         for m in matches:
             quotes = "\n".join(f"\u201c{c.quote}\u201d [{c.start}:{c.end}]" for c in m.citations)
-            table.add_row(area, f"[bold]{m.behavior_id}[/] {m.text}", f"[{colors[m.strength]}]{m.strength}[/] {m.score:.2f}", quotes)
+            table.add_row(
+                area,
+                f"[bold]{m.behavior_id}[/] {m.text}",
+                f"[{colors[m.strength]}]{m.strength}[/] {m.score:.2f}",
+                quotes,
+            )
     console.print(table)
     console.print(f"[dim]{_judge_line(result)}[/]")
     if result.gaps:

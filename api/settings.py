@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 from evidence_matcher.errors import EvidenceError
 
@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     # The LLM judge: used only when asked for (--judge llm, or EVIDENCE_LLM_MODEL set with --judge auto).
     llm_model: str | None = None
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "EVIDENCE_OPENAI_API_KEY"))
-    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EVIDENCE_OPENAI_BASE_URL"))
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EVIDENCE_OPENAI_BASE_URL")
+    )
     llm_timeout: float = 60.0
     llm_max_retries: int = 2
     llm_max_tokens: int = 4096
@@ -74,12 +76,21 @@ def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
     if mode == "offline" or (mode == "auto" and not settings.llm_model):
         return None
     if not settings.llm_model:
-        raise EvidenceError("--judge llm needs the model name in EVIDENCE_LLM_MODEL (and OPENAI_API_KEY or OPENAI_BASE_URL)")
+        raise EvidenceError(
+            "--judge llm needs the model name in EVIDENCE_LLM_MODEL (and OPENAI_API_KEY or OPENAI_BASE_URL)"
+        )
     if not settings.openai_api_key and not settings.openai_base_url:
-        raise EvidenceError("the LLM judge needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server")
+        raise EvidenceError(
+            "the LLM judge needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"
+        )
     return JudgeConfig(
-        model=settings.llm_model, api_key=settings.openai_api_key, base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, max_tokens=settings.llm_max_tokens, redact=settings.redact,
+        model=settings.llm_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        max_tokens=settings.llm_max_tokens,
+        redact=settings.redact,
         names=tuple(settings.redact_names) + tuple(names),
     )
 

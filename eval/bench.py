@@ -13,8 +13,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.segment import segment_text
@@ -56,7 +56,8 @@ def throughput(matcher: Matcher, texts: list[str], repeats: int = 3) -> dict[str
     return {
         "documents": len(texts),
         "sentences": n,
-        "verifier_pairs_per_document": pairs / max(1, len(texts)),  # each sentence's candidates, all scored by the verifier
+        "verifier_pairs_per_document": pairs
+        / max(1, len(texts)),  # each sentence's candidates, all scored by the verifier
         "bare_st_encode_sentences_per_s": n / st_seconds,
         "bare_backend_encode_sentences_per_s": n / backend_seconds,
         "pipeline_sentences_per_s": n / pipeline_seconds,
@@ -69,7 +70,9 @@ def cold_start(example: Path, repeats: int = 3) -> dict[str, float]:
     exe = Path(sys.executable).with_name("evidence")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()"]
     env = dict(os.environ)
-    subprocess.run([*cmd, "tag", str(example), "--format", "json"], check=True, capture_output=True, env=env)  # caches warm
+    subprocess.run(
+        [*cmd, "tag", str(example), "--format", "json"], check=True, capture_output=True, env=env
+    )  # caches warm
     return {
         "cold_tag_example_seconds": _cold_seconds([*cmd, "tag", str(example), "--format", "json"], repeats, env),
         "cold_help_seconds": _cold_seconds([*cmd, "--help"], repeats, env),
@@ -113,7 +116,13 @@ def _timed_score(paths: list[Path], matcher: Matcher, store_path: Path, engine=N
 
 
 def scoring_throughput(
-    matcher: Matcher, texts: list[str], folder: Path, count: int = 200, spec=None, ray: bool = False, llm_replay: bool = False,
+    matcher: Matcher,
+    texts: list[str],
+    folder: Path,
+    count: int = 200,
+    spec=None,
+    ray: bool = False,
+    llm_replay: bool = False,
 ) -> dict[str, float]:
     """`evidence score` on ``count`` ~1,000-word documents (fresh store) against bare encode of their sentences.
 
@@ -184,16 +193,22 @@ def _replay_scoring(paths: list[Path], matcher: Matcher, folder: Path, st_second
             seconds, outcomes = _timed_score(paths, judged, folder / f"llm-{run}.sqlite")
             usage = [o.result.usage for o in outcomes if o.result]
             n = len(paths)
-            out.update({
-                f"score_llm_run{run}_documents_per_s": n / seconds,
-                f"score_llm_run{run}_calls_per_document": sum(u.calls for u in usage) / n,
-                f"score_llm_run{run}_cache_hits_per_document": sum(u.cache_hits for u in usage) / n,
-                f"score_llm_run{run}_estimated_input_tokens_per_document": sum(u.input_tokens for u in usage) / n,
-                f"score_llm_run{run}_estimated_output_tokens_per_document": sum(u.output_tokens for u in usage) / n,
-                f"score_llm_run{run}_fallbacks": sum(o.result.judge.status != "ok" for o in outcomes if o.result),
-            })
+            out.update(
+                {
+                    f"score_llm_run{run}_documents_per_s": n / seconds,
+                    f"score_llm_run{run}_calls_per_document": sum(u.calls for u in usage) / n,
+                    f"score_llm_run{run}_cache_hits_per_document": sum(u.cache_hits for u in usage) / n,
+                    f"score_llm_run{run}_estimated_input_tokens_per_document": sum(u.input_tokens for u in usage) / n,
+                    f"score_llm_run{run}_estimated_output_tokens_per_document": sum(u.output_tokens for u in usage) / n,
+                    f"score_llm_run{run}_fallbacks": sum(o.result.judge.status != "ok" for o in outcomes if o.result),
+                }
+            )
             if run == 1:
-                out["score_llm_run1_matches_per_document"] = sum(len(o.result.matches) for o in outcomes if o.result) / n
-                out["score_llm_run1_quotes_located_share"] = sum(u.quotes_located for u in usage) / max(1, sum(u.quotes_returned for u in usage))
+                out["score_llm_run1_matches_per_document"] = (
+                    sum(len(o.result.matches) for o in outcomes if o.result) / n
+                )
+                out["score_llm_run1_quotes_located_share"] = sum(u.quotes_located for u in usage) / max(
+                    1, sum(u.quotes_returned for u in usage)
+                )
         out["score_llm_server_requests"] = len(server.requests)
     return out

@@ -35,7 +35,11 @@ class SwapTable:
         pronouns = sorted({*self.words, "her", "his", "him", "hers"}, key=len, reverse=True)
         names = sorted(self.names, key=len, reverse=True)
         return re.compile(
-            r"\b(?:(?P<pronoun>(?i:" + "|".join(map(re.escape, pronouns)) + r"))|(?P<name>" + "|".join(map(re.escape, names)) + r"))\b"
+            r"\b(?:(?P<pronoun>(?i:"
+            + "|".join(map(re.escape, pronouns))
+            + r"))|(?P<name>"
+            + "|".join(map(re.escape, names))
+            + r"))\b"
         )
 
 
@@ -54,7 +58,11 @@ def load_swaps(path: Path = SWAPS_PATH) -> SwapTable:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     words = {k.lower(): v.lower() for k, v in _pairs(data.get("pronouns"), "pronoun").items()}
     names = {**_pairs(data.get("titles"), "title"), **_pairs(data.get("names"), "name")}
-    return SwapTable(words=words, names=names, object_followers=frozenset(w.lower() for w in str(data.get("object_followers", "")).split()))
+    return SwapTable(
+        words=words,
+        names=names,
+        object_followers=frozenset(w.lower() for w in str(data.get("object_followers", "")).split()),
+    )
 
 
 def _match_case(original: str, replacement: str) -> str:

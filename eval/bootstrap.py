@@ -39,10 +39,14 @@ class SampleTable:
         for i, counts in enumerate(per_sample):
             for b, c in counts.items():
                 self.tp[i, col[b]], self.fp[i, col[b]], self.fn[i, col[b]] = c.tp, c.fp, c.fn
-        self.cite = np.array([[getattr(r.citation_counts, f) for f in CITATION_FIELDS] for r in results], dtype=float).reshape(n, len(CITATION_FIELDS))
+        self.cite = np.array(
+            [[getattr(r.citation_counts, f) for f in CITATION_FIELDS] for r in results], dtype=float
+        ).reshape(n, len(CITATION_FIELDS))
         self.has_gold = np.array([bool(r.gold) for r in results])
         rank = [ranking_metrics([r.ranked], [set(r.gold)]) for r in results]
-        self.rank = np.array([[m.get(k, 0.0) for k in RANKING_KEYS] for m in rank], dtype=float).reshape(n, len(RANKING_KEYS))
+        self.rank = np.array([[m.get(k, 0.0) for k in RANKING_KEYS] for m in rank], dtype=float).reshape(
+            n, len(RANKING_KEYS)
+        )
         self.abstained = np.array([not r.predicted for r in results], dtype=float)
         self.bias = [r.bias for r in results]
         self.bias_counts = np.zeros((n, 3))  # tp, fp, fn of the predictions on the swapped text
@@ -69,7 +73,11 @@ class SampleTable:
             macro_f1=(_f1(bp, br) * supported).sum(1) / n_sup,
         )
         c = w @ self.cite
-        out.update(citation_precision=_ratio(c[:, 0], c[:, 1]), citation_precision_all=_ratio(c[:, 2], c[:, 3]), citation_recall=_ratio(c[:, 4], c[:, 5]))
+        out.update(
+            citation_precision=_ratio(c[:, 0], c[:, 1]),
+            citation_precision_all=_ratio(c[:, 2], c[:, 3]),
+            citation_recall=_ratio(c[:, 4], c[:, 5]),
+        )
         gold_w = w * self.has_gold
         if self.has_gold.any():
             for j, key in enumerate(RANKING_KEYS):

@@ -47,8 +47,12 @@ class SampleChange(BaseModel):
     gained: list[str] = Field(default_factory=list, description="Gold behaviors B finds and A missed.")
     lost: list[str] = Field(default_factory=list, description="Gold behaviors A found and B misses.")
     new_false_positives: list[str] = Field(default_factory=list)
-    fixed_false_positives: list[str] = Field(default_factory=list, description="A's false positives B no longer returns.")
-    other: list[str] = Field(default_factory=list, description="Partial (arguable) behaviors added or removed: not scored.")
+    fixed_false_positives: list[str] = Field(
+        default_factory=list, description="A's false positives B no longer returns."
+    )
+    other: list[str] = Field(
+        default_factory=list, description="Partial (arguable) behaviors added or removed: not scored."
+    )
     errors_a: int
     errors_b: int
 
@@ -56,7 +60,9 @@ class SampleChange(BaseModel):
 class GenreDelta(BaseModel):
     genre: str
     samples: int
-    delta: MetricDelta = Field(description="micro_f1 of the genre's shared samples, B - A, with its own paired bootstrap.")
+    delta: MetricDelta = Field(
+        description="micro_f1 of the genre's shared samples, B - A, with its own paired bootstrap."
+    )
 
 
 class Comparison(BaseModel):
@@ -97,7 +103,13 @@ def sample_change(a: SampleResult, b: SampleResult) -> SampleChange | None:
     )
 
 
-def bootstrap_deltas(a: list[SampleResult], b: list[SampleResult], resamples: int = RESAMPLES, seed: int = SEED, confidence: float = CONFIDENCE) -> list[MetricDelta]:
+def bootstrap_deltas(
+    a: list[SampleResult],
+    b: list[SampleResult],
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+    confidence: float = CONFIDENCE,
+) -> list[MetricDelta]:
     """Paired bootstrap over aligned samples (``a[i]`` and ``b[i]`` are the same sample)."""
     if not a or len(a) != len(b):
         raise RunError("the runs share no samples: nothing to compare")
@@ -115,13 +127,25 @@ def bootstrap_deltas(a: list[SampleResult], b: list[SampleResult], resamples: in
             continue
         deltas = boot_b[key] - boot_a[key]
         deltas = deltas[~np.isnan(deltas)]
-        low, high = (np.percentile(deltas, [tail, 100 - tail]) if deltas.size else (np.nan, np.nan))
+        low, high = np.percentile(deltas, [tail, 100 - tail]) if deltas.size else (np.nan, np.nan)
         va, vb = float(point_a[key][0]), float(point_b[key][0])
-        out.append(MetricDelta(key=key, a=va, b=vb, delta=vb - va, low=float(low), high=float(high), significant=bool(low > 0 or high < 0)))
+        out.append(
+            MetricDelta(
+                key=key,
+                a=va,
+                b=vb,
+                delta=vb - va,
+                low=float(low),
+                high=float(high),
+                significant=bool(low > 0 or high < 0),
+            )
+        )
     return out
 
 
-def genre_deltas(a: list[SampleResult], b: list[SampleResult], resamples: int = RESAMPLES, seed: int = SEED) -> list[GenreDelta]:
+def genre_deltas(
+    a: list[SampleResult], b: list[SampleResult], resamples: int = RESAMPLES, seed: int = SEED
+) -> list[GenreDelta]:
     """micro-F1 B - A per genre, each genre's samples resampled on their own."""
     genres = sorted({r.genre for r in a if r.genre})
     out = []
@@ -143,11 +167,15 @@ def compare_records(a: EvalRecord, b: EvalRecord, resamples: int = RESAMPLES, se
     by_id = {r.id: r for r in b.results}
     shared = [r.id for r in a.results if r.id in by_id]
     if not shared:
-        raise RunError(f"the runs share no samples (A: {a.split} split, {a.samples} samples; B: {b.split} split, {b.samples} samples)")
+        raise RunError(
+            f"the runs share no samples (A: {a.split} split, {a.samples} samples; B: {b.split} split, {b.samples} samples)"
+        )
     a_rows = {r.id: r for r in a.results}
     ra, rb = [a_rows[i] for i in shared], [by_id[i] for i in shared]
     changes = [c for c in (sample_change(x, y) for x, y in zip(ra, rb)) if c]
-    changes.sort(key=lambda c: (-(len(c.gained) + len(c.lost) + len(c.new_false_positives) + len(c.fixed_false_positives)), c.id))
+    changes.sort(
+        key=lambda c: (-(len(c.gained) + len(c.lost) + len(c.new_false_positives) + len(c.fixed_false_positives)), c.id)
+    )
     return Comparison(
         dataset=a.dataset,
         dataset_sha256=a.dataset_sha256,

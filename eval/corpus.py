@@ -28,7 +28,7 @@ import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -39,7 +39,17 @@ from evidence_matcher.rubrics.model import Rubric
 
 Actor = Literal["subject", "other", "system", "none"]
 Kind = Literal[
-    "deed", "system", "metadata", "timeline", "consequence", "plan", "other-deed", "rubric-words", "template", "context", "opinion",
+    "deed",
+    "system",
+    "metadata",
+    "timeline",
+    "consequence",
+    "plan",
+    "other-deed",
+    "rubric-words",
+    "template",
+    "context",
+    "opinion",
 ]
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS_DIR = Path(__file__).resolve().parent / "datasets" / "train"
@@ -49,7 +59,11 @@ CORPUS_DIR = Path(__file__).resolve().parent / "datasets" / "train"
 # appears only in the held-apart set (``other-ladders/``): a ladder never trained on.
 LADDERS: dict[str, tuple[str, str, str]] = {
     "ic6": ("bundled", "ic6-principal-reliability-engineer", ""),
-    "ft-engineer": ("rubrics/ft-engineering-progression/data/job-families/engineering.yml", "engineering-individual-contributor-engineer", "ft"),
+    "ft-engineer": (
+        "rubrics/ft-engineering-progression/data/job-families/engineering.yml",
+        "engineering-individual-contributor-engineer",
+        "ft",
+    ),
     "kensho-staff-sre": (
         "rubrics/kensho-career-tracks/individual_site_reliability_engineering.md",
         "individual-site-reliability-engineering-staff-site-reliability-engineer",
@@ -60,12 +74,20 @@ LADDERS: dict[str, tuple[str, str, str]] = {
         "individual-software-engineering-senior-software-engineer-i",
         "kensho",
     ),
-    "ft-senior-1": ("rubrics/ft-engineering-progression/data/job-families/engineering.yml", "engineering-individual-contributor-senior-1", "ft"),
-    "dropbox-ic4-reliability": ("rubrics/dropbox-dbx-career-framework/docs/ic4_reliability_engineer.html", "", "dropbox"),
+    "ft-senior-1": (
+        "rubrics/ft-engineering-progression/data/job-families/engineering.yml",
+        "engineering-individual-contributor-senior-1",
+        "ft",
+    ),
+    "dropbox-ic4-reliability": (
+        "rubrics/dropbox-dbx-career-framework/docs/ic4_reliability_engineer.html",
+        "",
+        "dropbox",
+    ),
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def ladder_rubric(name: str, shared_dir: Path = SHARED_DIR) -> Rubric:
     """The rubric a corpus ladder name stands for; DatasetError when ../shared is absent."""
     if name not in LADDERS:
@@ -94,7 +116,7 @@ class Segment(BaseModel):
     kind: Kind
 
     @model_validator(mode="after")
-    def _deeds_only(self) -> "Segment":
+    def _deeds_only(self) -> Segment:
         if self.behaviors and self.actor != "subject":
             raise ValueError(f"behaviors given for a sentence whose actor is {self.actor!r}: {self.quote[:60]!r}")
         return self
@@ -200,7 +222,21 @@ def labelled_segments(doc: Document) -> tuple[list[LabelledSegment], int]:
             continue
         actor = "subject" if behaviors else best.actor
         kind = "deed" if behaviors else best.kind
-        out.append(LabelledSegment(doc.id, doc.ladder, doc.genre, seg.start, seg.end, seg.quote, seg.clean, seg.heading, frozenset(behaviors), actor, kind))
+        out.append(
+            LabelledSegment(
+                doc.id,
+                doc.ladder,
+                doc.genre,
+                seg.start,
+                seg.end,
+                seg.quote,
+                seg.clean,
+                seg.heading,
+                frozenset(behaviors),
+                actor,
+                kind,
+            )
+        )
     return out, uncovered
 
 
@@ -233,7 +269,11 @@ def write_model_card(folder: Path, title: str, card: dict, intended: str) -> Non
         if isinstance(value, (dict, list)):
             value = json.dumps(value, ensure_ascii=False)
         lines.append(f"| {key} | {str(value).replace('|', '/')} |")
-    lines += ["", "Reproduce: `python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write`", ""]
+    lines += [
+        "",
+        "Reproduce: `python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write`",
+        "",
+    ]
     (Path(folder) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
 
 

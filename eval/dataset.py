@@ -91,7 +91,9 @@ def load_dataset(path: Path, rubric: Rubric, split: Split = "all") -> list[Sampl
             label.behavior = resolved
             for quote in label.evidence:
                 if quote not in sample.text:
-                    raise DatasetError(f"{path}:{number}: evidence for {resolved} is not verbatim in the text: {quote[:60]!r}")
+                    raise DatasetError(
+                        f"{path}:{number}: evidence for {resolved} is not verbatim in the text: {quote[:60]!r}"
+                    )
         unknown = [p for p in sample.partial if p not in known]
         if unknown:
             raise DatasetError(f"{path}:{number}: unknown partial behavior {unknown[0]!r}")

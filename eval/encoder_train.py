@@ -13,7 +13,6 @@ base model and the recipe. The dev set is never used.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from pathlib import Path
@@ -22,11 +21,27 @@ from evidence_matcher.index.embedders import default_model_dir, model_fingerprin
 from evidence_matcher.index.encoder import ENCODER_DIR
 from evidence_matcher.index.tuning import distinct_behavior_batches
 
-from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents, write_model_card
+from .corpus import (
+    Document,
+    corpus_files,
+    corpus_sha256,
+    labelled_segments,
+    ladder_rubric,
+    load_documents,
+    write_model_card,
+)
 
 RECIPE = {
-    "version": 2, "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.1, "target_modules": ["query", "key", "value", "dense"],
-    "epochs": 3, "batch_size": 32, "learning_rate": 3e-4, "seed": 0, "hard_negatives": "nearest other behavior text of the same ladder",
+    "version": 2,
+    "lora_r": 16,
+    "lora_alpha": 32,
+    "lora_dropout": 0.1,
+    "target_modules": ["query", "key", "value", "dense"],
+    "epochs": 3,
+    "batch_size": 32,
+    "learning_rate": 3e-4,
+    "seed": 0,
+    "hard_negatives": "nearest other behavior text of the same ladder",
 }
 
 
@@ -62,7 +77,9 @@ def nearest_other_behaviors(model, docs: list[Document]) -> dict[str, str]:
     return out
 
 
-def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, threads: int | None = None, log=print) -> dict:
+def train_adapter(
+    docs: list[Document], out_dir: Path, recipe: dict = RECIPE, threads: int | None = None, log=print
+) -> dict:
     import torch
     from peft import LoraConfig, get_peft_model
     from sentence_transformers import SentenceTransformer
@@ -80,7 +97,12 @@ def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, th
     torch.manual_seed(recipe["seed"])
     base_dir = default_model_dir()
     model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
-    config = LoraConfig(r=recipe["lora_r"], lora_alpha=recipe["lora_alpha"], lora_dropout=recipe["lora_dropout"], target_modules=recipe["target_modules"])
+    config = LoraConfig(
+        r=recipe["lora_r"],
+        lora_alpha=recipe["lora_alpha"],
+        lora_dropout=recipe["lora_dropout"],
+        target_modules=recipe["target_modules"],
+    )
     model[0].model = get_peft_model(model[0].model, config)  # auto_model is a read-only view of .model
     loss_fn = losses.MultipleNegativesRankingLoss(model)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -111,11 +133,18 @@ def train_adapter(docs: list[Document], out_dir: Path, recipe: dict = RECIPE, th
     model[0].model.save_pretrained(str(out_dir))  # the adapter only
     for extra in ("README.md",):  # peft writes a template card; ours is card.json
         (out_dir / extra).unlink(missing_ok=True)
-    return {"pairs": len(pairs), "steps": len(batches), "seconds": round(time.perf_counter() - started, 1), "base_model_fingerprint": model_fingerprint(base_dir)}
+    return {
+        "pairs": len(pairs),
+        "steps": len(batches),
+        "seconds": round(time.perf_counter() - started, 1),
+        "base_model_fingerprint": model_fingerprint(base_dir),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evidence_matcher.eval.encoder_train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m evidence_matcher.eval.encoder_train", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--out", type=Path, default=ENCODER_DIR)
     parser.add_argument("--corpus", type=Path, nargs="*", default=None)
     parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
@@ -136,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         "reproduce": "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write",
     }
     write_model_card(
-        args.out, "Evidence encoder (LoRA adapter for all-MiniLM-L6-v2)", card,
+        args.out,
+        "Evidence encoder (LoRA adapter for all-MiniLM-L6-v2)",
+        card,
         "Embeds sentences and ladder behaviors for evidence-matcher: merged into the bundled base model on first use "
         "(index/encoder.py). Trained on the project's synthetic labelled corpus (eval/datasets/train/, English, "
         "engineering career documents); not for other tasks. Limits: see the README's Measured quality.",

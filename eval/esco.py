@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Literal
 
 from evidence_matcher.errors import DatasetError
-from evidence_matcher.rubrics.source import read_source
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.plain_list import import_list_file
+from evidence_matcher.rubrics.source import read_source
 
 from .dataset import Label, Sample, Split, split_of
 
@@ -86,7 +86,9 @@ def find_labels_file(dataset: Path) -> Path:
     siblings = sorted(dataset.parent.parent.glob(f"*/{LABELS_FILE}"))
     if siblings:
         return siblings[0]
-    raise DatasetError(f"{dataset}: no {LABELS_FILE} beside it or in a sibling folder; pass the label list with --rubric")
+    raise DatasetError(
+        f"{dataset}: no {LABELS_FILE} beside it or in a sibling folder; pass the label list with --rubric"
+    )
 
 
 def labels_rubric(labels_file: Path) -> Rubric:
@@ -109,7 +111,11 @@ class DroppedLabels:
         more = f" (+{len(self.labels) - 5} more)" if len(self.labels) > 5 else ""
         return [
             f"{path.name}: dropped {len(self.labels)} gold label(s) not in the taxonomy, {rows} row(s): {shown}{more} (--strict makes this an error)",
-            *([f"{path.name}: left out {self.sentences_left_out} sentence(s) whose only gold labels were dropped"] if self.sentences_left_out else []),
+            *(
+                [f"{path.name}: left out {self.sentences_left_out} sentence(s) whose only gold labels were dropped"]
+                if self.sentences_left_out
+                else []
+            ),
         ]
 
 
@@ -135,7 +141,9 @@ def _keep(sample_id: str, split: Split) -> bool:
     return split == "all" or split_of(sample_id) == split
 
 
-def load_esco_csv(path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None) -> list[Sample]:
+def load_esco_csv(
+    path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None
+) -> list[Sample]:
     """ESCO skill-extraction annotations: one sample per sentence, in order of first appearance."""
     path = Path(path)
     resolve = _LabelResolver(rubric, strict, dropped)
@@ -167,7 +175,9 @@ def load_esco_csv(path: Path, rubric: Rubric, split: Split = "all", strict: bool
             resolve.dropped.sentences_left_out += 1  # not a negative: its gold label is just not in the taxonomy
             continue
         if _keep(sample_id, split):
-            samples.append(Sample(id=sample_id, text=sentence, labels=[Label(behavior=b, evidence=e) for b, e in labels.items()]))
+            samples.append(
+                Sample(id=sample_id, text=sentence, labels=[Label(behavior=b, evidence=e) for b, e in labels.items()])
+            )
     if not samples:
         raise DatasetError(f"{path}: no samples{'' if split == 'all' else f' in the {split} split'}")
     return samples
@@ -184,7 +194,9 @@ def parse_skills(value: str, where: str) -> list[str]:
     return list(parsed)
 
 
-def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None) -> list[Sample]:
+def load_skillskape_csv(
+    path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None
+) -> list[Sample]:
     """SkillSkape: one sample per row; ``UNK`` means no ESCO label fits."""
     path = Path(path)
     resolve = _LabelResolver(rubric, strict, dropped)
@@ -212,7 +224,9 @@ def load_skillskape_csv(path: Path, rubric: Rubric, split: Split = "all", strict
     return samples
 
 
-def load_csv_dataset(path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None) -> list[Sample]:
+def load_csv_dataset(
+    path: Path, rubric: Rubric, split: Split = "all", strict: bool = True, dropped: DroppedLabels | None = None
+) -> list[Sample]:
     """Either benchmark, detected from the header."""
     if detect_csv_format(path) == "esco":
         return load_esco_csv(path, rubric, split, strict, dropped)
@@ -233,7 +247,9 @@ def eval_rubric(dataset: Path, rubric: str | None, default: str) -> Rubric | str
     return labels_rubric(find_labels_file(dataset)) if is_csv_dataset(dataset) else default
 
 
-def load_eval_samples(dataset: Path, rubric: Rubric, split: str | None, strict: bool = True, dropped: DroppedLabels | None = None) -> tuple[list[Sample], str]:
+def load_eval_samples(
+    dataset: Path, rubric: Rubric, split: str | None, strict: bool = True, dropped: DroppedLabels | None = None
+) -> tuple[list[Sample], str]:
     """A JSONL dev set (default split ``test``) or a CSV benchmark (default split ``all``: a
     public validation file is scored whole), and the split used."""
     from .dataset import load_dataset

@@ -41,7 +41,9 @@ def training_rubric(samples: list[Sample], rubric: Rubric, rubric_id: str, max_e
         if b.id in examples
     )
     section = Responsibility(name="Skills", slug="skills", behaviors=behaviors)
-    return Rubric(id=rubric_id, title=f"training labels ({rubric_id})", areas=(Area(name="Skills", responsibilities=(section,)),))
+    return Rubric(
+        id=rubric_id, title=f"training labels ({rubric_id})", areas=(Area(name="Skills", responsibilities=(section,)),)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,9 @@ def _predicted(analysis: Analysis, behavior_ids: list[str], threshold: float, ma
     return {behavior_ids[c]: float(support[mask[:, c], c].max()) for c in cols}
 
 
-def micro_counts(samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], threshold: float, max_rank: int) -> tuple[Counts, list[float]]:
+def micro_counts(
+    samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], threshold: float, max_rank: int
+) -> tuple[Counts, list[float]]:
     total, tp_scores = Counts(), []
     for sample, analysis in zip(samples, analyses):
         predicted = _predicted(analysis, behavior_ids, threshold, max_rank)
@@ -40,7 +42,9 @@ def micro_counts(samples: list[Sample], analyses: list[Analysis], behavior_ids: 
     return total, tp_scores
 
 
-def best_threshold(samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], thresholds, max_rank: int) -> tuple[float, tuple[float, float, float]]:
+def best_threshold(
+    samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], thresholds, max_rank: int
+) -> tuple[float, tuple[float, float, float]]:
     """The threshold with the best micro-F1 (ties to higher precision), and its P/R/F1."""
     best = None
     for threshold in thresholds:
@@ -60,7 +64,9 @@ def rescored(analyses: list[Analysis], index: RubricIndex, item_top_k: int) -> l
     return out
 
 
-def fit_params(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, fitted_on: str, model_id: str) -> tuple[DecisionParams, dict]:
+def fit_params(
+    samples: list[Sample], analyses: list[Analysis], index: RubricIndex, fitted_on: str, model_id: str
+) -> tuple[DecisionParams, dict]:
     if analyses and analyses[0].evidence is not None:
         return fit_verifier_params(samples, analyses, index, fitted_on, model_id)
     behavior_ids = index.behavior_ids
@@ -76,7 +82,7 @@ def fit_params(samples: list[Sample], analyses: list[Analysis], index: RubricInd
                     best = (key, float(threshold), max_rank, item_top_k, (p, r, f))
     _, threshold, max_rank, item_top_k, (p, r, f) = best
     _, tp_scores = micro_counts(samples, rescored(analyses, index, item_top_k), behavior_ids, threshold, max_rank)
-    moderate, strong = (np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold))
+    moderate, strong = np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold)
     params = DecisionParams(
         threshold=threshold,
         max_rank=max_rank,
@@ -89,13 +95,21 @@ def fit_params(samples: list[Sample], analyses: list[Analysis], index: RubricInd
     scored = rescored(analyses, index, item_top_k)
     params, citation_stats = fit_citations(samples, scored, index, params)
     params = params.model_copy(update=fit_judge_gate(samples, scored, index))
-    return params, {"fit_micro_precision": p, "fit_micro_recall": r, "fit_micro_f1": f, **citation_stats, "fit_samples": len(samples)}
+    return params, {
+        "fit_micro_precision": p,
+        "fit_micro_recall": r,
+        "fit_micro_f1": f,
+        **citation_stats,
+        "fit_samples": len(samples),
+    }
 
 
 VERIFIER_THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
 
-def fit_verifier_params(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, fitted_on: str, model_id: str) -> tuple[DecisionParams, dict]:
+def fit_verifier_params(
+    samples: list[Sample], analyses: list[Analysis], index: RubricIndex, fitted_on: str, model_id: str
+) -> tuple[DecisionParams, dict]:
     """The verifier's probability threshold (micro-F1, ties to higher precision), strength
     cut-offs (terciles of true positives), citations, and the judge gate. The verifier
     itself already chose among each sentence's candidates, so there is no rank to fit."""
@@ -104,16 +118,31 @@ def fit_verifier_params(samples: list[Sample], analyses: list[Analysis], index: 
     _, tp_scores = micro_counts(samples, analyses, index.behavior_ids, threshold, max_rank)
     moderate, strong = np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold)
     params = DecisionParams(
-        decision="verifier", threshold=threshold, max_rank=max(1, max_rank), item_top_k=3,
-        moderate=round(float(moderate), 4), strong=round(float(strong), 4), fitted_on=fitted_on, model_id=model_id,
+        decision="verifier",
+        threshold=threshold,
+        max_rank=max(1, max_rank),
+        item_top_k=3,
+        moderate=round(float(moderate), 4),
+        strong=round(float(strong), 4),
+        fitted_on=fitted_on,
+        model_id=model_id,
     )
     params, citation_stats = fit_citations(samples, analyses, index, params)
     # The judge path: a low probability floor that keeps 98% of the fit split's gold evidence
     # sentences, and no rank gate (the verifier already saw only each sentence's candidates).
     gate = fit_judge_gate(samples, analyses, index, keep=0.98)
-    gate = {"judge_floor": max(0.005, gate.get("judge_floor", 0.005)), "judge_max_rank": max_rank}  # never a pair the verifier did not see
+    gate = {
+        "judge_floor": max(0.005, gate.get("judge_floor", 0.005)),
+        "judge_max_rank": max_rank,
+    }  # never a pair the verifier did not see
     params = params.model_copy(update=gate)
-    return params, {"fit_micro_precision": p, "fit_micro_recall": r, "fit_micro_f1": f, **citation_stats, "fit_samples": len(samples)}
+    return params, {
+        "fit_micro_precision": p,
+        "fit_micro_recall": r,
+        "fit_micro_f1": f,
+        **citation_stats,
+        "fit_samples": len(samples),
+    }
 
 
 def fit_judge_gate(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, keep: float = 0.9) -> dict:
@@ -129,17 +158,24 @@ def fit_judge_gate(samples: list[Sample], analyses: list[Analysis], index: Rubri
         for behavior_id in sample.gold:
             col = index.behavior_ids.index(behavior_id)
             spans = sample.spans(behavior_id)
-            rows = [i for i, seg in enumerate(analysis.segments) if any(seg.start < e and s < seg.end for s, e in spans)]
+            rows = [
+                i for i, seg in enumerate(analysis.segments) if any(seg.start < e and s < seg.end for s, e in spans)
+            ]
             if rows:
                 best = max(rows, key=lambda r: support[r, col])
                 scores.append(float(support[best, col]))
                 ranks.append(int(rank[best, col]) + 1)
     if not scores:
         return {}
-    return {"judge_floor": round(float(np.quantile(scores, 1 - keep)), 4), "judge_max_rank": int(np.ceil(np.quantile(ranks, keep)))}
+    return {
+        "judge_floor": round(float(np.quantile(scores, 1 - keep)), 4),
+        "judge_max_rank": int(np.ceil(np.quantile(ranks, keep))),
+    }
 
 
-def fit_citations(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, params: DecisionParams) -> tuple[DecisionParams, dict]:
+def fit_citations(
+    samples: list[Sample], analyses: list[Analysis], index: RubricIndex, params: DecisionParams
+) -> tuple[DecisionParams, dict]:
     """Choose how many sentences to cite: maximise F0.5 of citation precision and recall
     (a wrong quote costs a reviewer's trust more than a missing second one)."""
     best = None
@@ -150,7 +186,9 @@ def fit_citations(samples: list[Sample], analyses: list[Analysis], index: Rubric
             for sample, analysis in zip(samples, analyses):
                 for match in decide(analysis, index, trial).matches:
                     spans = sample.spans(match.behavior_id)
-                    scores.add(match.behavior_id, [(c.start, c.end) for c in match.citations], spans, scored=bool(spans))
+                    scores.add(
+                        match.behavior_id, [(c.start, c.end) for c in match.citations], spans, scored=bool(spans)
+                    )
             m = scores.metrics()
             cp, cr = m["citation_precision"], m["citation_recall"]
             f_half = 1.25 * cp * cr / (0.25 * cp + cr) if cp + cr else 0.0

@@ -60,7 +60,10 @@ def evaluate_heldout(matcher: Matcher, plain: Matcher, docs: list[Document]) -> 
         gold_sets = [_gold(d) for d in mine]
         p, r, f = counts.prf()
         out[ladder] = {
-            "documents": len(mine), "micro_precision": p, "micro_recall": r, "micro_f1": f,
+            "documents": len(mine),
+            "micro_precision": p,
+            "micro_recall": r,
+            "micro_f1": f,
             "rp@5": ranking_metrics(ranked, gold_sets).get("rp@5", 0.0),
             "rp@5_plain_cosine": ranking_metrics(plain_ranked, gold_sets).get("rp@5", 0.0),
         }
@@ -69,8 +72,12 @@ def evaluate_heldout(matcher: Matcher, plain: Matcher, docs: list[Document]) -> 
         all_gold += gold_sets
     p, r, f = total.prf()
     out["all"] = {
-        "documents": len(docs), "micro_precision": p, "micro_recall": r, "micro_f1": f,
-        "rp@5": ranking_metrics(all_ranked, all_gold)["rp@5"], "rp@5_plain_cosine": ranking_metrics(all_plain, all_gold)["rp@5"],
+        "documents": len(docs),
+        "micro_precision": p,
+        "micro_recall": r,
+        "micro_f1": f,
+        "rp@5": ranking_metrics(all_ranked, all_gold)["rp@5"],
+        "rp@5_plain_cosine": ranking_metrics(all_plain, all_gold)["rp@5"],
     }
     return out
 
@@ -82,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     docs = load_documents([path])
     matcher = Matcher.load(cache)
     # Plain cosine: the bundled base model, each behavior's best item (its text or one of its sentences).
-    plain = Matcher.load(cache, encoder=False, params=DecisionParams(threshold=1.0, max_rank=1, item_top_k=1, moderate=1.0, strong=1.0))
+    plain = Matcher.load(
+        cache, encoder=False, params=DecisionParams(threshold=1.0, max_rank=1, item_top_k=1, moderate=1.0, strong=1.0)
+    )
     result = evaluate_heldout(matcher, plain, docs)
     for ladder, m in result.items():
         print(

@@ -79,9 +79,20 @@ class RunHistory:
             conn.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    record.run_id, record.created, record.dataset, record.dataset_sha256, record.split, record.samples,
-                    record.rubric_fingerprint, record.model, record.judge, record.git_commit, record.primary_metric,
-                    record.metrics.get(record.primary_metric), json.dumps(record.metrics, sort_keys=True), str(path.resolve()),
+                    record.run_id,
+                    record.created,
+                    record.dataset,
+                    record.dataset_sha256,
+                    record.split,
+                    record.samples,
+                    record.rubric_fingerprint,
+                    record.model,
+                    record.judge,
+                    record.git_commit,
+                    record.primary_metric,
+                    record.metrics.get(record.primary_metric),
+                    json.dumps(record.metrics, sort_keys=True),
+                    str(path.resolve()),
                 ),
             )
         conn.close()
@@ -104,13 +115,18 @@ class RunHistory:
                 raise RunError(f"run record not found: {as_path}")
             return as_path
         if not self.db_path.is_file():
-            raise RunError(f"no eval runs recorded in {self.log_dir} (run `evidence eval DATASET` first, or pass --log-dir)")
+            raise RunError(
+                f"no eval runs recorded in {self.log_dir} (run `evidence eval DATASET` first, or pass --log-dir)"
+            )
         conn = self._connect()
         try:
             if ref == "last":
                 rows = conn.execute("SELECT id, path FROM runs ORDER BY created DESC, id DESC LIMIT 1").fetchall()
             else:
-                rows = conn.execute("SELECT id, path FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id", (ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",)).fetchall()
+                rows = conn.execute(
+                    "SELECT id, path FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id",
+                    (ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+                ).fetchall()
         finally:
             conn.close()
         if not rows:

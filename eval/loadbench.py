@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from evidence_matcher.api.process import evidence_server
-
 from evidence_matcher.matcher.segment import segment_text
 
 MAX_REQUESTS = 100_000
@@ -29,7 +28,15 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, model_dir: Path, served_embedder=None, server_env: dict | None = None) -> dict:
+def run_load(
+    texts: list[str],
+    clients: int,
+    seconds: float,
+    cache_dir: Path,
+    model_dir: Path,
+    served_embedder=None,
+    server_env: dict | None = None,
+) -> dict:
     """``served_embedder``: the embedder the server runs (when it is not the fp32 model, e.g. onnx-int8), whose
     bare encode is measured too; ``server_env``: EVIDENCE_* settings passed to the server."""
     import httpx
@@ -98,7 +105,11 @@ def run_load(texts: list[str], clients: int, seconds: float, cache_dir: Path, mo
         "sentences_per_s": served,
         "bare_st_encode_sentences_per_s": bare,
         "ratio_vs_bare_encode": served / bare,
-        **({"bare_served_encode_sentences_per_s": bare_served, "ratio_vs_bare_served_encode": served / bare_served} if bare_served else {}),
+        **(
+            {"bare_served_encode_sentences_per_s": bare_served, "ratio_vs_bare_served_encode": served / bare_served}
+            if bare_served
+            else {}
+        ),
         "p50_ms": float(np.percentile(latencies, 50)) * 1000 if latencies else float("nan"),
         "p99_ms": float(np.percentile(latencies, 99)) * 1000 if latencies else float("nan"),
         "mean_words_per_text": statistics.mean(len(t.split()) for t in texts),

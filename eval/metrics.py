@@ -17,7 +17,7 @@ class Counts:
     fp: int = 0
     fn: int = 0
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
 
     def prf(self) -> tuple[float, float, float]:
@@ -33,7 +33,11 @@ def sample_counts(predicted: set[str], gold: set[str], partial: set[str]) -> dic
     for bid in predicted | gold:
         if bid in partial and bid not in gold:
             continue
-        out[bid] = Counts(tp=int(bid in predicted and bid in gold), fp=int(bid in predicted and bid not in gold), fn=int(bid in gold and bid not in predicted))
+        out[bid] = Counts(
+            tp=int(bid in predicted and bid in gold),
+            fp=int(bid in predicted and bid not in gold),
+            fn=int(bid in gold and bid not in predicted),
+        )
     return out
 
 
@@ -67,7 +71,15 @@ class SetScores:
         out = {}
         for key, c in sorted(table.items()):
             p, r, f = c.prf()
-            out[key] = {"precision": p, "recall": r, "f1": f, "support": c.tp + c.fn, "tp": c.tp, "fp": c.fp, "fn": c.fn}
+            out[key] = {
+                "precision": p,
+                "recall": r,
+                "f1": f,
+                "support": c.tp + c.fn,
+                "tp": c.tp,
+                "fp": c.fp,
+                "fn": c.fn,
+            }
         return out
 
 
@@ -86,7 +98,9 @@ class CitationScores:
     gold_found: int = 0
     gold_total: int = 0
 
-    def add(self, behavior_id: str, citations: list[tuple[int, int]], gold_spans: list[tuple[int, int]], scored: bool) -> None:
+    def add(
+        self, behavior_id: str, citations: list[tuple[int, int]], gold_spans: list[tuple[int, int]], scored: bool
+    ) -> None:
         hits = sum(overlaps(c, gold_spans) for c in citations)
         if scored:
             self.hit_all += hits
@@ -97,7 +111,7 @@ class CitationScores:
             self.gold_found += sum(overlaps(g, citations) for g in gold_spans)
             self.gold_total += len(gold_spans)
 
-    def merge(self, other: "CitationScores") -> None:
+    def merge(self, other: CitationScores) -> None:
         for name in ("hit", "returned", "hit_all", "returned_all", "gold_found", "gold_total"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -132,12 +146,30 @@ def ranking_metrics(ranked: list[list[str]], gold: list[set[str]], ks: tuple[int
 # Every key a record's ``metrics`` can hold (``abstention`` needs negatives, ``bias.*`` needs --bias),
 # and the short names ``--fail-under`` accepts for them.
 METRIC_KEYS = (
-    "micro_precision", "micro_recall", "micro_f1", "macro_precision", "macro_recall", "macro_f1",
-    "citation_precision", "citation_precision_all", "citation_recall",
-    "rp@5", "rp@10", "mrr", "ndcg@10", "abstention",
-    "bias.swapped_samples", "bias.changed_samples", "bias.changed_share", "bias.added", "bias.removed", "bias.micro_f1",
+    "micro_precision",
+    "micro_recall",
+    "micro_f1",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "citation_precision",
+    "citation_precision_all",
+    "citation_recall",
+    "rp@5",
+    "rp@10",
+    "mrr",
+    "ndcg@10",
+    "abstention",
+    "bias.swapped_samples",
+    "bias.changed_samples",
+    "bias.changed_share",
+    "bias.added",
+    "bias.removed",
+    "bias.micro_f1",
 )
-COUNT_METRICS = frozenset({"bias.swapped_samples", "bias.changed_samples", "bias.added", "bias.removed"})  # counts, not rates
+COUNT_METRICS = frozenset(
+    {"bias.swapped_samples", "bias.changed_samples", "bias.added", "bias.removed"}
+)  # counts, not rates
 METRIC_ALIASES = {"f1": "micro_f1", "precision": "micro_precision", "recall": "micro_recall"}
 
 
@@ -157,7 +189,10 @@ def genre_metrics(results) -> dict[str, dict[str, float]]:
         p, r_, f = counts.prf()
         negatives = [r for r in rows if not r.gold]
         out[genre] = {
-            "samples": len(rows), "micro_precision": p, "micro_recall": r_, "micro_f1": f,
+            "samples": len(rows),
+            "micro_precision": p,
+            "micro_recall": r_,
+            "micro_f1": f,
             "citation_precision": cites.metrics()["citation_precision"],
             **({"abstention": sum(not r.predicted for r in negatives) / len(negatives)} if negatives else {}),
         }

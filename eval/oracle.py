@@ -42,7 +42,14 @@ class OracleChatModel:
         for candidate in candidates:
             quotes = [q for q in gold.get(candidate["id"], []) if q in chunk]
             verdict = "strong" if quotes else "not_evidenced"
-            answers.append({"behavior_id": candidate["id"], "verdict": verdict, "rationale": "gold label" if quotes else "not gold", "quotes": quotes})
+            answers.append(
+                {
+                    "behavior_id": candidate["id"],
+                    "verdict": verdict,
+                    "rationale": "gold label" if quotes else "not gold",
+                    "quotes": quotes,
+                }
+            )
         return Completion(content=json.dumps({"behaviors": answers}))
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 CANDIDATES_MARK = "CANDIDATES (JSON):\n"
 DOCUMENT_OPEN, DOCUMENT_CLOSE = "<<<DOCUMENT\n", "\nDOCUMENT>>>"
@@ -52,11 +52,16 @@ def replay_answer(body: dict, evidenced: int = 5) -> dict:
     for n, candidate in enumerate(candidates_of(body)):
         quotes = [s for s in candidate.get("sentences_found", []) if s in document][:1]
         verdict = "moderate" if n < evidenced and quotes else "not_evidenced"
-        items.append({
-            "behavior_id": candidate["id"], "verdict": verdict,
-            "rationale": "The quoted sentence shows the behavior." if verdict != "not_evidenced" else "No quotable evidence.",
-            "quotes": quotes if verdict != "not_evidenced" else [],
-        })
+        items.append(
+            {
+                "behavior_id": candidate["id"],
+                "verdict": verdict,
+                "rationale": "The quoted sentence shows the behavior."
+                if verdict != "not_evidenced"
+                else "No quotable evidence.",
+                "quotes": quotes if verdict != "not_evidenced" else [],
+            }
+        )
     return {"behaviors": items}
 
 
@@ -68,7 +73,11 @@ def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 
         "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -130,6 +139,10 @@ class ReplayServer(ChatServer):
             except (KeyError, ValueError, StopIteration) as exc:
                 return 400, {"error": {"message": f"not a judge request: {exc}", "type": "invalid_request_error"}}, 0.0
             prompt = "".join(str(m.get("content", "")) for m in body.get("messages", []))
-            return 200, completion(content, estimated_tokens(prompt), estimated_tokens(content), body.get("model", "replay")), 0.0
+            return (
+                200,
+                completion(content, estimated_tokens(prompt), estimated_tokens(content), body.get("model", "replay")),
+                0.0,
+            )
 
         super().__init__(reply)

@@ -29,7 +29,9 @@ LOWER_IS_BETTER = {"bias.changed_samples", "bias.changed_share", "bias.added", "
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+    )
 
 
 def _area(record: EvalRecord, behavior_id: str) -> str:
@@ -61,9 +63,14 @@ def area_confusion(record: EvalRecord) -> dict:
     table = [
         {
             "area": g,
-            "cells": [{"value": fp.get((g, c), 0.0), "alpha": fp.get((g, c), 0.0) / peak, "col": c, "diagonal": g == c} for c in cols],
-            "hits": hits.get(g, 0), "hits_alpha": hits.get(g, 0) / peak_side,
-            "missed": missed.get(g, 0), "missed_alpha": missed.get(g, 0) / peak_side,
+            "cells": [
+                {"value": fp.get((g, c), 0.0), "alpha": fp.get((g, c), 0.0) / peak, "col": c, "diagonal": g == c}
+                for c in cols
+            ],
+            "hits": hits.get(g, 0),
+            "hits_alpha": hits.get(g, 0) / peak_side,
+            "missed": missed.get(g, 0),
+            "missed_alpha": missed.get(g, 0) / peak_side,
         }
         for g in rows
     ]
@@ -81,7 +88,10 @@ def behavior_bars(record: EvalRecord) -> list[dict]:
 
 
 def worst_samples(record: EvalRecord, n: int = WORST) -> list[dict]:
-    ranked = sorted((r for r in record.results if r.fp + r.fn or r.false_positives or r.false_negatives), key=lambda r: (-(len(r.false_positives) + len(r.false_negatives)), r.id))
+    ranked = sorted(
+        (r for r in record.results if r.fp + r.fn or r.false_positives or r.false_negatives),
+        key=lambda r: (-(len(r.false_positives) + len(r.false_negatives)), r.id),
+    )
     out = []
     for r in ranked[:n]:
         gold, partial = set(r.gold), set(r.partial)
@@ -90,20 +100,51 @@ def worst_samples(record: EvalRecord, n: int = WORST) -> list[dict]:
                 "id": b,
                 "kind": "hit" if b in gold else "partial" if b in partial else "fp",
                 # A partial behavior has no gold span: its quotes are neither right nor wrong.
-                "quotes": [{"text": q, "hit": h if b not in partial or b in gold else None} for q, h in zip(r.quotes.get(b, []), r.citation_hits.get(b, []) or [None] * len(r.quotes.get(b, [])))],
+                "quotes": [
+                    {"text": q, "hit": h if b not in partial or b in gold else None}
+                    for q, h in zip(
+                        r.quotes.get(b, []), r.citation_hits.get(b, []) or [None] * len(r.quotes.get(b, []))
+                    )
+                ],
                 "text": record.behaviors[b].text if b in record.behaviors else "",
             }
             for b in r.predicted
         ]
-        missed = [{"id": b, "evidence": r.gold_evidence.get(b, []), "text": record.behaviors[b].text if b in record.behaviors else ""} for b in r.false_negatives]
-        out.append({"id": r.id, "errors": len(r.false_positives) + len(r.false_negatives), "fp": len(r.false_positives), "fn": len(r.false_negatives), "gold": r.gold, "predicted": predicted, "missed": missed})
+        missed = [
+            {
+                "id": b,
+                "evidence": r.gold_evidence.get(b, []),
+                "text": record.behaviors[b].text if b in record.behaviors else "",
+            }
+            for b in r.false_negatives
+        ]
+        out.append(
+            {
+                "id": r.id,
+                "errors": len(r.false_positives) + len(r.false_negatives),
+                "fp": len(r.false_positives),
+                "fn": len(r.false_negatives),
+                "gold": r.gold,
+                "predicted": predicted,
+                "missed": missed,
+            }
+        )
     return out
 
 
 def render_run(record: EvalRecord) -> str:
     metrics = [{"key": k, "value": v, "count": k in COUNT_METRICS} for k, v in record.metrics.items()]
-    return _env().get_template("run.html").render(
-        r=record, metrics=metrics, bars=behavior_bars(record), confusion=area_confusion(record), worst=worst_samples(record), no_gold=NO_GOLD,
+    return (
+        _env()
+        .get_template("run.html")
+        .render(
+            r=record,
+            metrics=metrics,
+            bars=behavior_bars(record),
+            confusion=area_confusion(record),
+            worst=worst_samples(record),
+            no_gold=NO_GOLD,
+        )
     )
 
 
@@ -123,6 +164,12 @@ def render_compare(comparison: Comparison) -> str:
         better = (m.delta < 0) if m.key in LOWER_IS_BETTER else (m.delta > 0)
         row = {"m": m, "count": m.key in COUNT_METRICS, "better": better, "svg": None}
         if not row["count"] and not math.isnan(m.low):
-            row["svg"] = {"x0": width / 2 + m.low * scale, "x1": width / 2 + m.high * scale, "x": width / 2 + m.delta * scale, "mid": width / 2, "width": width}
+            row["svg"] = {
+                "x0": width / 2 + m.low * scale,
+                "x1": width / 2 + m.high * scale,
+                "x": width / 2 + m.delta * scale,
+                "mid": width / 2,
+                "width": width,
+            }
         rows.append(row)
     return _env().get_template("compare.html").render(c=comparison, rows=rows, extent=plot["extent"], width=width)

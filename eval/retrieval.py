@@ -121,7 +121,12 @@ class LabelSpace:
 
     @classmethod
     def build(
-        cls, rubric: Rubric, embedder: Embedder, templates: Sequence[str] = (), lexical: bool = False, cache_dir: Path | None = None
+        cls,
+        rubric: Rubric,
+        embedder: Embedder,
+        templates: Sequence[str] = (),
+        lexical: bool = False,
+        cache_dir: Path | None = None,
     ) -> LabelSpace:
         behaviors = rubric.behaviors
         ids, texts = [b.id for b in behaviors], [b.text for b in behaviors]

@@ -51,10 +51,18 @@ class SampleResult(BaseModel):
     tp: int = 0
     fp: int = 0
     fn: int = 0
-    citation_counts: CitationScores = Field(default_factory=CitationScores)  # this sample's share, summed by the bootstrap
-    citation_hits: dict[str, list[bool]] = Field(default_factory=dict, description="Per citation: does it overlap a gold span of that behavior?")
-    quotes: dict[str, list[str]] = Field(default_factory=dict, description="The cited text, per behavior, in citation order.")
-    gold_evidence: dict[str, list[str]] = Field(default_factory=dict, description="The gold evidence spans, per gold behavior.")
+    citation_counts: CitationScores = Field(
+        default_factory=CitationScores
+    )  # this sample's share, summed by the bootstrap
+    citation_hits: dict[str, list[bool]] = Field(
+        default_factory=dict, description="Per citation: does it overlap a gold span of that behavior?"
+    )
+    quotes: dict[str, list[str]] = Field(
+        default_factory=dict, description="The cited text, per behavior, in citation order."
+    )
+    gold_evidence: dict[str, list[str]] = Field(
+        default_factory=dict, description="The gold evidence spans, per gold behavior."
+    )
     bias: BiasChange | None = None
 
 
@@ -86,14 +94,25 @@ class EvalRecord(BaseModel):
     metrics: dict[str, float]
     per_area: dict[str, dict[str, float | int]]
     per_behavior: dict[str, dict[str, float | int]]
-    per_genre: dict[str, dict[str, float]] = Field(default_factory=dict, description="Metrics per sample genre (samples that have one).")
-    behaviors: dict[str, BehaviorInfo] = Field(default_factory=dict, description="Area and text of every behavior the results mention.")
+    per_genre: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Metrics per sample genre (samples that have one)."
+    )
+    behaviors: dict[str, BehaviorInfo] = Field(
+        default_factory=dict, description="Area and text of every behavior the results mention."
+    )
     results: list[SampleResult]
 
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+            check=False,
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -102,7 +121,14 @@ def git_commit() -> str:
 def git_dirty() -> bool | None:
     """Uncommitted changes to tracked files: the commit alone does not say what ran."""
     try:
-        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent, check=False)
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+            check=False,
+        )
         return bool(out.stdout.strip()) if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -113,7 +139,9 @@ def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
-def analyze_samples(matcher: Matcher, samples: list[Sample], index: RubricIndex, progress: bool = False, desc: str = "embedding") -> list[Analysis]:
+def analyze_samples(
+    matcher: Matcher, samples: list[Sample], index: RubricIndex, progress: bool = False, desc: str = "embedding"
+) -> list[Analysis]:
     chunks = [samples[i : i + BATCH] for i in range(0, len(samples), BATCH)]
     if progress:
         from tqdm import tqdm
@@ -125,7 +153,9 @@ def analyze_samples(matcher: Matcher, samples: list[Sample], index: RubricIndex,
     return out
 
 
-def decide_samples(matcher: Matcher, texts: list[str], analyses: list[Analysis], index: RubricIndex, progress: bool = False) -> list[MatchResult]:
+def decide_samples(
+    matcher: Matcher, texts: list[str], analyses: list[Analysis], index: RubricIndex, progress: bool = False
+) -> list[MatchResult]:
     """Offline decisions are instant; an LLM judge is the slow part, so it gets a bar."""
     if matcher.judge is None or not progress:
         return matcher.decide_many(texts, analyses, index)
@@ -147,7 +177,15 @@ def document_ranking(analysis: Analysis, behavior_ids: list[str], top: int = 10)
     return [behavior_ids[i] for i in (-best).argsort(kind="stable")[:top]]
 
 
-def _sample_result(sample: Sample, analysis: Analysis, result: MatchResult, index: RubricIndex, sets: SetScores, cites: CitationScores, area_of: dict[str, str]) -> SampleResult:
+def _sample_result(
+    sample: Sample,
+    analysis: Analysis,
+    result: MatchResult,
+    index: RubricIndex,
+    sets: SetScores,
+    cites: CitationScores,
+    area_of: dict[str, str],
+) -> SampleResult:
     predicted = {m.behavior_id for m in result.matches}
     gold, partial = sample.gold, set(sample.partial)
     counts = sample_counts(predicted, gold, partial)
@@ -183,7 +221,13 @@ def _sample_result(sample: Sample, analysis: Analysis, result: MatchResult, inde
 
 
 def evaluate(
-    matcher: Matcher, samples: list[Sample], index: RubricIndex, dataset: Path, split: Split = "all", progress: bool = False, bias: bool = False
+    matcher: Matcher,
+    samples: list[Sample],
+    index: RubricIndex,
+    dataset: Path,
+    split: Split = "all",
+    progress: bool = False,
+    bias: bool = False,
 ) -> EvalRecord:
     started = time.perf_counter()
     created = datetime.now(UTC)
@@ -200,14 +244,20 @@ def evaluate(
             for key, value in result.usage.model_dump().items():
                 setattr(usage, key, getattr(usage, key) + value)
         results.append(_sample_result(sample, analysis, result, index, sets, cites, area_of))
-    metrics = {**sets.metrics(), **cites.metrics(), **ranking_metrics([r.ranked for r in results], [set(r.gold) for r in results])}
+    metrics = {
+        **sets.metrics(),
+        **cites.metrics(),
+        **ranking_metrics([r.ranked for r in results], [set(r.gold) for r in results]),
+    }
     negatives = [r for r in results if not r.gold]
     if negatives:
         metrics["abstention"] = sum(not r.predicted for r in negatives) / len(negatives)
     if bias:
         from .bias import bias_metrics, swap_changes
 
-        for r, change in zip(results, swap_changes(matcher, samples, index, [set(r.predicted) for r in results], progress)):
+        for r, change in zip(
+            results, swap_changes(matcher, samples, index, [set(r.predicted) for r in results], progress)
+        ):
             r.bias = change
         metrics.update(bias_metrics(results))
     mentioned = {b for r in results for b in (*r.predicted, *r.gold, *r.partial, *r.ranked)}

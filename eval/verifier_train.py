@@ -24,11 +24,36 @@ import numpy as np
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.structure import STRUCT_NAMES
-from evidence_matcher.matcher.verifier import PAIR_NAMES, VERIFIER_DIR, candidate_pairs, index_features, mlp_probabilities
+from evidence_matcher.matcher.verifier import (
+    PAIR_NAMES,
+    VERIFIER_DIR,
+    candidate_pairs,
+    index_features,
+    mlp_probabilities,
+)
 
-from .corpus import Document, corpus_files, corpus_sha256, labelled_segments, ladder_rubric, load_documents, write_model_card
+from .corpus import (
+    Document,
+    corpus_files,
+    corpus_sha256,
+    labelled_segments,
+    ladder_rubric,
+    load_documents,
+    write_model_card,
+)
 
-RECIPE = {"version": 1, "candidates": 20, "item_top_k": 3, "hidden": 256, "epochs": 12, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4, "dropout": 0.2, "seed": 0}
+RECIPE = {
+    "version": 1,
+    "candidates": 20,
+    "item_top_k": 3,
+    "hidden": 256,
+    "epochs": 12,
+    "batch_size": 256,
+    "learning_rate": 1e-3,
+    "weight_decay": 1e-4,
+    "dropout": 0.2,
+    "seed": 0,
+}
 
 
 @dataclass
@@ -70,7 +95,13 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> Pair
         by_span = {(s.start, s.end): s for s in labels}
         seg_gold = [by_span.get((seg.start, seg.end)) for seg in analysis.segments]
         batch = candidate_pairs(analysis, doc.text, index, feats, candidates)
-        y = np.array([bool(seg_gold[r]) and index.behavior_ids[c] in seg_gold[r].behaviors for r, c in zip(batch.rows, batch.cols)], dtype=np.float32)
+        y = np.array(
+            [
+                bool(seg_gold[r]) and index.behavior_ids[c] in seg_gold[r].behaviors
+                for r, c in zip(batch.rows, batch.cols)
+            ],
+            dtype=np.float32,
+        )
         gold = {column[b] for s in labels for b in s.behaviors}
         for r, lab in enumerate(seg_gold):
             if lab:
@@ -88,18 +119,38 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> Pair
         ladders.append(doc.ladder)
         genres.append(doc.genre)
     cat = {k: np.concatenate(v) for k, v in parts.items()}
-    return PairSet(cat["dense"], cat["scalars"], cat["y"], cat["doc"], cat["rows"], cat["cols"], cat["score"], cat["rank"], gold_sets, ladders, genres, found / max(1, total))
+    return PairSet(
+        cat["dense"],
+        cat["scalars"],
+        cat["y"],
+        cat["doc"],
+        cat["rows"],
+        cat["cols"],
+        cat["score"],
+        cat["rank"],
+        gold_sets,
+        ladders,
+        genres,
+        found / max(1, total),
+    )
 
 
-def train_mlp(dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dict = RECIPE, use_dense: bool = True) -> dict[str, np.ndarray]:
+def train_mlp(
+    dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dict = RECIPE, use_dense: bool = True
+) -> dict[str, np.ndarray]:
     import torch
 
     torch.manual_seed(recipe["seed"])
     rng = np.random.default_rng(recipe["seed"])
     mean, std = scalars.mean(axis=0), scalars.std(axis=0) + 1e-6
-    x = np.concatenate([dense if use_dense else np.zeros((len(y), 0), np.float32), (scalars - mean) / std], axis=1).astype(np.float32)
+    x = np.concatenate(
+        [dense if use_dense else np.zeros((len(y), 0), np.float32), (scalars - mean) / std], axis=1
+    ).astype(np.float32)
     model = torch.nn.Sequential(
-        torch.nn.Linear(x.shape[1], recipe["hidden"]), torch.nn.ReLU(), torch.nn.Dropout(recipe["dropout"]), torch.nn.Linear(recipe["hidden"], 1)
+        torch.nn.Linear(x.shape[1], recipe["hidden"]),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(recipe["dropout"]),
+        torch.nn.Linear(recipe["hidden"], 1),
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe["learning_rate"], weight_decay=recipe["weight_decay"])
     pos_weight = torch.tensor([min(10.0, (len(y) - y.sum()) / max(1.0, y.sum()) / 2)])
@@ -120,9 +171,12 @@ def train_mlp(dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dic
     if not use_dense:  # keep one weight layout: zero rows for the unused dense inputs
         w1 = np.concatenate([np.zeros((dense.shape[1], w1.shape[1]), np.float32), w1])
     return {
-        "w1": w1.astype(np.float32), "b1": first.bias.detach().numpy().astype(np.float32),
-        "w2": last.weight.detach().numpy().T.astype(np.float32), "b2": last.bias.detach().numpy().astype(np.float32),
-        "scalar_mean": mean.astype(np.float32), "scalar_std": std.astype(np.float32),
+        "w1": w1.astype(np.float32),
+        "b1": first.bias.detach().numpy().astype(np.float32),
+        "w2": last.weight.detach().numpy().T.astype(np.float32),
+        "b2": last.bias.detach().numpy().astype(np.float32),
+        "scalar_mean": mean.astype(np.float32),
+        "scalar_std": std.astype(np.float32),
     }
 
 
@@ -177,7 +231,9 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
                 best = None
                 for max_rank in (1, 2, 3):
                     scored = np.where(pairs.rank < max_rank, pairs.score, -1.0)
-                    t = float(max(np.round(np.arange(0.2, 0.8, 0.01), 2), key=lambda t: doc_f1(pairs, scored, train, t)[2]))
+                    t = float(
+                        max(np.round(np.arange(0.2, 0.8, 0.01), 2), key=lambda t: doc_f1(pairs, scored, train, t)[2])
+                    )
                     f = doc_f1(pairs, scored, train, t)[2]
                     if best is None or f > best[0]:
                         best = (f, max_rank, t)
@@ -194,7 +250,9 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
                 threshold = fold_threshold(pairs, prob, train)
             else:
                 scalars = pairs.scalars[:, :n_pair] if kind == "mlp-nostruct" else pairs.scalars
-                weights = train_mlp(pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars")
+                weights = train_mlp(
+                    pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars"
+                )
                 prob = predict(weights, pairs.dense, scalars)
                 threshold = fold_threshold(pairs, prob, train)
             p, r, f = doc_f1(pairs, prob, test, threshold)
@@ -202,14 +260,27 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
             held_r.append(r)
             held_f1.append(f)
             aps.append(average_precision_score(pairs.y[test], prob[test]))
-        out[name] = {"f1": float(np.mean(held_f1)), "f1_sd": float(np.std(held_f1)), "precision": float(np.mean(held_p)), "recall": float(np.mean(held_r)), "pair_ap": float(np.mean(aps))}
-        print(f"{name}: doc micro-F1 {out[name]['f1']:.3f} ± {out[name]['f1_sd']:.3f} (P {out[name]['precision']:.3f} R {out[name]['recall']:.3f}), pair AP {out[name]['pair_ap']:.3f}", flush=True)
+        out[name] = {
+            "f1": float(np.mean(held_f1)),
+            "f1_sd": float(np.std(held_f1)),
+            "precision": float(np.mean(held_p)),
+            "recall": float(np.mean(held_r)),
+            "pair_ap": float(np.mean(aps)),
+        }
+        print(
+            f"{name}: doc micro-F1 {out[name]['f1']:.3f} ± {out[name]['f1_sd']:.3f} (P {out[name]['precision']:.3f} R {out[name]['recall']:.3f}), pair AP {out[name]['pair_ap']:.3f}",
+            flush=True,
+        )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evidence_matcher.eval.verifier_train", description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, nargs="*", default=None, help="corpus JSONL files (default: eval/datasets/train/*.jsonl)")
+    parser = argparse.ArgumentParser(
+        prog="python -m evidence_matcher.eval.verifier_train", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--corpus", type=Path, nargs="*", default=None, help="corpus JSONL files (default: eval/datasets/train/*.jsonl)"
+    )
     parser.add_argument("--out", type=Path, default=VERIFIER_DIR)
     parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "evidence-matcher")
     parser.add_argument("--folds", type=int, default=5)
@@ -226,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=RECIPE["item_top_k"], moderate=1.0, strong=1.0)
     matcher = Matcher.load(args.cache_dir, adapt=False, params=retrieval)
     pairs = build_pairs(docs, matcher, RECIPE["candidates"])
-    print(f"{len(docs)} documents, {len(pairs.y)} candidate pairs ({int(pairs.y.sum())} positive); gold behaviors among a sentence's top {RECIPE['candidates']}: {pairs.candidate_recall:.3f}; {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"{len(docs)} documents, {len(pairs.y)} candidate pairs ({int(pairs.y.sum())} positive); gold behaviors among a sentence's top {RECIPE['candidates']}: {pairs.candidate_recall:.3f}; {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     card: dict = {
         "model": "evidence verifier: MLP over (sentence embedding, sentence x behavior-text product, similarities, structure)",
         "base_model": matcher.embedder_for(ladder_rubric("ic6")).model_id,
@@ -243,7 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         "candidate_recall": round(pairs.candidate_recall, 4),
     }
     if not args.no_cv:
-        card["cross_validation"] = {"folds": args.folds, "grouped_by": "document", "variants": cross_validate(pairs, args.folds, RECIPE)}
+        card["cross_validation"] = {
+            "folds": args.folds,
+            "grouped_by": "document",
+            "variants": cross_validate(pairs, args.folds, RECIPE),
+        }
     if args.cv_only:
         return 0
     weights = train_mlp(pairs.dense, pairs.scalars, pairs.y, RECIPE)
@@ -253,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "weights.npz", **weights)
     write_model_card(
-        args.out, "Evidence verifier (MLP over pair features)", card,
+        args.out,
+        "Evidence verifier (MLP over pair features)",
+        card,
         "Decides whether a sentence, in its document, evidences a ladder behavior (matcher/verifier.py). Inputs: the "
         "evidence encoder's vectors, similarities from retrieval, and the sentence's structure. Trained on the corpus "
         "only; its decision threshold is fitted on the IC6 dev set's fit split (matcher/thresholds.json).",

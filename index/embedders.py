@@ -17,9 +17,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -36,7 +37,14 @@ BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
 # three layers' instead does not help. Fusing with onnxruntime's BERT optimizer first ("fuse"),
 # per-channel and reduce-range weights, and static QDQ were slower or worse here.
 # Measured: README, Speed.
-INT8_RECIPE = {"version": 1, "fuse": False, "ops": ["MatMul"], "per_channel": False, "reduce_range": False, "exclude": [r"layer\.[0-2]/output/dense/MatMul$"]}
+INT8_RECIPE = {
+    "version": 1,
+    "fuse": False,
+    "ops": ["MatMul"],
+    "per_channel": False,
+    "reduce_range": False,
+    "exclude": [r"layer\.[0-2]/output/dense/MatMul$"],
+}
 
 
 class Embedder(Protocol):
@@ -156,12 +164,16 @@ class SentenceTransformerEmbedder:
         self.model_id = model_id or model_dir.name
         self.model_dir = model_dir
         self.fingerprint = model_fingerprint(model_dir)
-        self.dim = int((getattr(self.model, 'get_embedding_dimension', None) or self.model.get_sentence_embedding_dimension)())
+        self.dim = int(
+            (getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)()
+        )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=BATCH_SIZE, convert_to_numpy=True, normalize_embeddings=True)
+        vectors = self.model.encode(
+            list(texts), batch_size=BATCH_SIZE, convert_to_numpy=True, normalize_embeddings=True
+        )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -220,8 +232,11 @@ def quantize_onnx(fp32_path: Path, model_dir: Path, out_path: Path, recipe: dict
         config = json.loads((Path(model_dir) / "config.json").read_text())
         logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)  # fusion chatter
         model = optimizer.optimize_model(
-            str(src), model_type="bert", num_heads=int(config.get("num_attention_heads", 0)),
-            hidden_size=int(config.get("hidden_size", 0)), opt_level=0,
+            str(src),
+            model_type="bert",
+            num_heads=int(config.get("num_attention_heads", 0)),
+            hidden_size=int(config.get("hidden_size", 0)),
+            opt_level=0,
         )
         model.save_model_to_file(str(fused))
         src = fused
@@ -229,8 +244,12 @@ def quantize_onnx(fp32_path: Path, model_dir: Path, out_path: Path, recipe: dict
     exclude = [name for name in nodes if any(re.search(pattern, name) for pattern in recipe["exclude"])]
     try:
         quantize_dynamic(
-            str(src), str(tmp), op_types_to_quantize=recipe["ops"], per_channel=recipe["per_channel"],
-            reduce_range=recipe["reduce_range"], nodes_to_exclude=exclude,
+            str(src),
+            str(tmp),
+            op_types_to_quantize=recipe["ops"],
+            per_channel=recipe["per_channel"],
+            reduce_range=recipe["reduce_range"],
+            nodes_to_exclude=exclude,
             # MatMulConstBOnly: only weight MatMuls (attention's activation x activation stays fp32).
             # DefaultTensorType: the fused ops (SkipLayerNormalization...) carry no inferred type.
             extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
@@ -243,7 +262,14 @@ def quantize_onnx(fp32_path: Path, model_dir: Path, out_path: Path, recipe: dict
 
 
 class OnnxEmbedder:
-    def __init__(self, model_dir: Path, onnx_path: Path, model_id: str | None = None, threads: int | None = None, variant: str = ""):
+    def __init__(
+        self,
+        model_dir: Path,
+        onnx_path: Path,
+        model_id: str | None = None,
+        threads: int | None = None,
+        variant: str = "",
+    ):
         """``variant`` names a transformed graph (``int8``): it changes the vectors, so it
         changes the model id and fingerprint (indexes and fitted thresholds are per model)."""
         import onnxruntime
@@ -274,7 +300,9 @@ class OnnxEmbedder:
         if variant:
             self.model_id = f"{self.model_id}+onnx-{variant}"
             # its vectors depend on how sentences are batched (see batch_invariant), so the batching is part of it
-            self.fingerprint = hashlib.sha256(f"{self.fingerprint}:{variant}:{Path(onnx_path).name}:{BATCHING}".encode()).hexdigest()[:16]
+            self.fingerprint = hashlib.sha256(
+                f"{self.fingerprint}:{variant}:{Path(onnx_path).name}:{BATCHING}".encode()
+            ).hexdigest()[:16]
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         # int8 quantizes activations with one scale per batch, so a sentence's vector depends on the other
         # sentences in its batch (cos ~0.99): mixing requests in a batch changed a match in 43% of the dev
@@ -283,7 +311,10 @@ class OnnxEmbedder:
 
     def _encode_batch(self, encodings: list) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
-        feed = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
+        feed = {
+            name: np.zeros((len(encodings), width), dtype=np.int64)
+            for name in ("input_ids", "attention_mask", "token_type_ids")
+        }
         for row, e in enumerate(encodings):
             n = len(e.ids)
             feed["input_ids"][row, :n] = e.ids
@@ -310,8 +341,14 @@ class OnnxEmbedder:
         if self.batch_invariant:
             batches = _length_sorted_batches(lengths)
         else:  # each text batched on its own: its vectors never depend on what else was sent with it
-            batches = [[int(lo) + i for i in batch] for lo, hi in zip(bounds[:-1], bounds[1:]) for batch in _length_sorted_batches(lengths[lo:hi])]
-        batches.sort(key=lambda batch: -len(batch) * max(lengths[i] for i in batch))  # biggest first: workers finish together
+            batches = [
+                [int(lo) + i for i in batch]
+                for lo, hi in zip(bounds[:-1], bounds[1:])
+                for batch in _length_sorted_batches(lengths[lo:hi])
+            ]
+        batches.sort(
+            key=lambda batch: -len(batch) * max(lengths[i] for i in batch)
+        )  # biggest first: workers finish together
 
         def run(batch: list[int]) -> None:
             out[batch] = self._encode_batch([encodings[i] for i in batch])  # rows of its own: no lock needed
@@ -339,7 +376,11 @@ def encode_groups(embedder: Embedder, groups: Sequence[Sequence[str]]) -> list[n
 
 
 def load_embedder(
-    model_dir: Path | None, cache_dir: Path, backend: str = "auto", threads: int | None = None, model_id: str | None = None
+    model_dir: Path | None,
+    cache_dir: Path,
+    backend: str = "auto",
+    threads: int | None = None,
+    model_id: str | None = None,
 ) -> Embedder:
     """The embedder for a model directory (default: the bundled all-MiniLM-L6-v2).
 

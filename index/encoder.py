@@ -41,7 +41,11 @@ def has_adapter(adapter_dir: Path = ENCODER_DIR) -> bool:
 
 
 def merged_model_dir(cache_dir: Path, base_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:
-    return Path(cache_dir) / "models" / f"evidence-encoder-{model_fingerprint(base_dir)[:8]}-{adapter_fingerprint(adapter_dir)}"
+    return (
+        Path(cache_dir)
+        / "models"
+        / f"evidence-encoder-{model_fingerprint(base_dir)[:8]}-{adapter_fingerprint(adapter_dir)}"
+    )
 
 
 def ensure_merged_model(base_dir: Path, cache_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:
@@ -67,8 +71,16 @@ def ensure_merged_model(base_dir: Path, cache_dir: Path, adapter_dir: Path = ENC
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent))
         model.save(str(tmp))
-    card = json.loads((Path(adapter_dir) / "card.json").read_text(encoding="utf-8")) if (Path(adapter_dir) / "card.json").is_file() else {}
-    marker = {"base_model_fingerprint": model_fingerprint(base_dir), "adapter": adapter_fingerprint(adapter_dir), "card": card.get("recipe", {})}
+    card = (
+        json.loads((Path(adapter_dir) / "card.json").read_text(encoding="utf-8"))
+        if (Path(adapter_dir) / "card.json").is_file()
+        else {}
+    )
+    marker = {
+        "base_model_fingerprint": model_fingerprint(base_dir),
+        "adapter": adapter_fingerprint(adapter_dir),
+        "card": card.get("recipe", {}),
+    }
     (tmp / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
     if not (out / MARKER).is_file():
         shutil.rmtree(out, ignore_errors=True)  # a half-written folder from an interrupted merge

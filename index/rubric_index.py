@@ -53,7 +53,7 @@ class RubricIndex:
     _rows: list[np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_vectors(cls, rubric: Rubric, vectors: VectorIndex, embedder: Embedder | None = None) -> "RubricIndex":
+    def from_vectors(cls, rubric: Rubric, vectors: VectorIndex, embedder: Embedder | None = None) -> RubricIndex:
         items = index_items(rubric)
         if [item_id for _, item_id, _ in items] != vectors.ids:
             raise ValueError("index rows do not match the rubric's items")
@@ -65,7 +65,9 @@ class RubricIndex:
     def item_text(self, row: int) -> str:
         return self.item_texts[row]
 
-    def behavior_scores(self, queries: np.ndarray, top_k: int = 1, top_rows: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    def behavior_scores(
+        self, queries: np.ndarray, top_k: int = 1, top_rows: int = 256
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Each query's score for each behavior, and the row of its closest item.
 
         Both (len(queries), n_behaviors). A behavior's score is the mean of its ``top_k``
@@ -126,7 +128,11 @@ def index_path(cache_dir: Path, rubric: Rubric) -> Path:
 
 
 def is_current(sidecar: dict | None, rubric: Rubric, embedder: Embedder) -> bool:
-    return bool(sidecar) and sidecar.get("rubric_fingerprint") == rubric.fingerprint() and sidecar.get("model_fingerprint") == embedder.fingerprint
+    return (
+        bool(sidecar)
+        and sidecar.get("rubric_fingerprint") == rubric.fingerprint()
+        and sidecar.get("model_fingerprint") == embedder.fingerprint
+    )
 
 
 def load_or_build_rubric_index(rubric: Rubric, embedder: Embedder, cache_dir: Path) -> RubricIndex:

@@ -19,8 +19,8 @@ import json
 import os
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from evidence_matcher.rubrics.model import Rubric
 
@@ -116,14 +116,21 @@ def tune_model(
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save(str(tmp))
-    marker = {"base_model_fingerprint": model_fingerprint(base_dir), "rubric_id": rubric.id, "rubric_fingerprint": rubric.fingerprint(), "recipe": recipe}
+    marker = {
+        "base_model_fingerprint": model_fingerprint(base_dir),
+        "rubric_id": rubric.id,
+        "rubric_fingerprint": rubric.fingerprint(),
+        "recipe": recipe,
+    }
     (tmp / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)
     return out_dir
 
 
-def ensure_tuned_model(base_dir: Path, rubric: Rubric, cache_dir: Path, threads: int | None = None, progress=None) -> Path:
+def ensure_tuned_model(
+    base_dir: Path, rubric: Rubric, cache_dir: Path, threads: int | None = None, progress=None
+) -> Path:
     out_dir = tuned_model_dir(cache_dir, base_dir, rubric)
     if (out_dir / MARKER).is_file():
         return out_dir

@@ -45,7 +45,9 @@ class VectorIndex:
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ids: list[str], meta: dict[str, Any], flat_max_items: int = FLAT_MAX_ITEMS) -> "VectorIndex":
+    def build(
+        cls, vectors: np.ndarray, ids: list[str], meta: dict[str, Any], flat_max_items: int = FLAT_MAX_ITEMS
+    ) -> VectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(ids):
             raise ValueError("need one vector per id")
@@ -85,7 +87,7 @@ class VectorIndex:
         os.replace(tmp_json, sidecar_path(path))
 
     @classmethod
-    def load(cls, path: Path) -> "VectorIndex":
+    def load(cls, path: Path) -> VectorIndex:
         path = Path(path)
         sidecar = json.loads(sidecar_path(path).read_text(encoding="utf-8"))
         ids = sidecar.pop("ids")

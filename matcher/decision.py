@@ -52,15 +52,25 @@ class DecisionParams(BaseModel):
     decision: Literal["similarity", "verifier"] = Field(
         "similarity", description="What the thresholds apply to: the trained verifier's probability, or the similarity."
     )
-    threshold: float = Field(description="Minimum sentence-behavior support (probability or similarity) that counts as evidence.")
+    threshold: float = Field(
+        description="Minimum sentence-behavior support (probability or similarity) that counts as evidence."
+    )
     max_rank: int = Field(ge=1, description="The behavior must be among the sentence's max_rank closest.")
-    item_top_k: int = Field(1, ge=1, description="A sentence's score for a behavior: mean of its top-k item similarities.")
+    item_top_k: int = Field(
+        1, ge=1, description="A sentence's score for a behavior: mean of its top-k item similarities."
+    )
     moderate: float = Field(description="Scores from here are 'moderate'; below, 'weak'.")
     strong: float = Field(description="Scores from here are 'strong'.")
-    judge_floor: float = Field(0.0, description="LLM judge: a citation's sentence must score at least this for the behavior.")
-    judge_max_rank: int = Field(10, ge=1, description="LLM judge: ...and the behavior must be among that sentence's closest this many.")
+    judge_floor: float = Field(
+        0.0, description="LLM judge: a citation's sentence must score at least this for the behavior."
+    )
+    judge_max_rank: int = Field(
+        10, ge=1, description="LLM judge: ...and the behavior must be among that sentence's closest this many."
+    )
     max_citations: int = Field(3, ge=1, description="At most this many citations per behavior.")
-    citation_margin: float = Field(1.0, ge=0, description="Cite only sentences scoring within this margin of the best one.")
+    citation_margin: float = Field(
+        1.0, ge=0, description="Cite only sentences scoring within this margin of the best one."
+    )
     fitted_on: str = ""
     model_id: str = ""
 
@@ -89,7 +99,9 @@ def load_params(path: Path = PARAMS_PATH) -> DecisionParams:
     if not Path(path).is_file():
         from evidence_matcher.errors import ModelError
 
-        raise ModelError(f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `python -m evidence_matcher.eval.refit ... --write` for onnx-int8)")
+        raise ModelError(
+            f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `python -m evidence_matcher.eval.refit ... --write` for onnx-int8)"
+        )
     return DecisionParams.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
@@ -107,12 +119,12 @@ def strength(score: float, params: DecisionParams) -> str:
     return "moderate" if score >= params.moderate else "weak"
 
 
-def behavior_ref(index: "RubricIndex", behavior_id: str) -> BehaviorRef:
+def behavior_ref(index: RubricIndex, behavior_id: str) -> BehaviorRef:
     area, resp, behavior = index.rubric.locate(behavior_id)
     return BehaviorRef(behavior_id=behavior_id, text=behavior.text, area=area.name, responsibility=resp.name)
 
 
-def behavior_refs(index: "RubricIndex") -> list[BehaviorRef]:
+def behavior_refs(index: RubricIndex) -> list[BehaviorRef]:
     """Every behavior's ref, in index column order, built once per index: a 13,896-label
     taxonomy would otherwise rebuild 13,896 gap refs for every text (0.4 s a text)."""
     refs = getattr(index, "_behavior_refs", None)
@@ -122,7 +134,7 @@ def behavior_refs(index: "RubricIndex") -> list[BehaviorRef]:
     return refs
 
 
-def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> MatchResult:
+def decide(analysis: Analysis, index: RubricIndex, params: DecisionParams) -> MatchResult:
     """The matches, strengths, citations and gaps for one analysed text."""
     rubric = index.rubric
     support = analysis.support
@@ -139,7 +151,12 @@ def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> 
         score = float(support[best_row, col])
         cited = [r for r in rows[: params.max_citations] if support[r, col] >= score - params.citation_margin]
         citations = [
-            Citation(quote=analysis.segments[r].quote, start=analysis.segments[r].start, end=analysis.segments[r].end, score=round(float(support[r, col]), 4))
+            Citation(
+                quote=analysis.segments[r].quote,
+                start=analysis.segments[r].start,
+                end=analysis.segments[r].end,
+                score=round(float(support[r, col]), 4),
+            )
             for r in cited
         ]
         nearest = index.item_text(int(analysis.best_item[best_row, col]))
@@ -151,12 +168,23 @@ def decide(analysis: Analysis, index: "RubricIndex", params: DecisionParams) -> 
             )
         else:
             rationale = f"{len(rows)} sentence{plural} read as this behavior; the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
-        matches.append(Match(**ref.model_dump(), score=round(score, 4), strength=strength(score, params), rationale=rationale, citations=citations))
+        matches.append(
+            Match(
+                **ref.model_dump(),
+                score=round(score, 4),
+                strength=strength(score, params),
+                rationale=rationale,
+                citations=citations,
+            )
+        )
     matches.sort(key=lambda m: -m.score)
     return MatchResult(
         rubric=RubricInfo(
-            id=rubric.id, title=rubric.title, fingerprint=rubric.fingerprint(),
-            behaviors=len(index.behavior_ids), areas=[a.name for a in rubric.areas],
+            id=rubric.id,
+            title=rubric.title,
+            fingerprint=rubric.fingerprint(),
+            behaviors=len(index.behavior_ids),
+            areas=[a.name for a in rubric.areas],
         ),
         model=index.embedder.model_id if index.embedder else "",
         segments=len(analysis.segments),

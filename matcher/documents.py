@@ -47,10 +47,14 @@ def _check_archive(path: Path) -> None:
             raise DocumentError(f"{path.name}: {len(members):,} parts in the .docx, over the {MAX_MEMBERS:,} limit")
         declared = sum(m.file_size for m in members)
         if declared > MAX_UNZIPPED_BYTES:
-            raise DocumentError(f"{path.name}: expands to {declared:,} bytes, over the {MAX_UNZIPPED_BYTES:,}-byte limit")
+            raise DocumentError(
+                f"{path.name}: expands to {declared:,} bytes, over the {MAX_UNZIPPED_BYTES:,}-byte limit"
+            )
         for m in members:
             if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(1, m.compress_size):
-                raise DocumentError(f"{path.name}: {m.filename} expands {m.file_size // max(1, m.compress_size):,} times: not a plain document")
+                raise DocumentError(
+                    f"{path.name}: {m.filename} expands {m.file_size // max(1, m.compress_size):,} times: not a plain document"
+                )
         inflated = 0
         try:
             for m in members:
@@ -90,8 +94,12 @@ def _pdf_text(path: Path, max_chars: int) -> str:
     # pypdf bounds what one stream may inflate to (75 MB by default; its Configuration, pypdf >= 7);
     # a page of text is a few KB, so a tighter bound keeps a bomb from costing memory.
     bounded = getattr(pypdf, "apply_configuration", None)
-    limits = {"zlib_maximum_output_length": MAX_PDF_STREAM_BYTES, "lzw_maximum_output_length": MAX_PDF_STREAM_BYTES,
-              "maximum_declared_stream_length": MAX_PDF_STREAM_BYTES, "array_based_stream_maximum_output_length": MAX_PDF_STREAM_BYTES}
+    limits = {
+        "zlib_maximum_output_length": MAX_PDF_STREAM_BYTES,
+        "lzw_maximum_output_length": MAX_PDF_STREAM_BYTES,
+        "maximum_declared_stream_length": MAX_PDF_STREAM_BYTES,
+        "array_based_stream_maximum_output_length": MAX_PDF_STREAM_BYTES,
+    }
     with bounded(**limits) if bounded else contextlib.nullcontext():
         return _pdf_pages_text(path, max_chars, pypdf)
 
@@ -117,7 +125,9 @@ def _pdf_pages_text(path: Path, max_chars: int, pypdf) -> str:
     except LimitReachedError as exc:  # pypdf's own bound on what one stream may inflate to
         raise DocumentError(f"{path.name}: a stream in the PDF expands past the limit: not a plain document") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"{path.name}: not a readable PDF ({str(exc).splitlines()[0][:80] or type(exc).__name__})") from exc
+        raise DocumentError(
+            f"{path.name}: not a readable PDF ({str(exc).splitlines()[0][:80] or type(exc).__name__})"
+        ) from exc
     except Exception as exc:  # pypdf raises many kinds on damaged files; none may stop a batch
         if "encrypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
             raise DocumentError(f"{path.name}: the PDF is encrypted and cannot be read ({type(exc).__name__})") from exc

@@ -7,18 +7,27 @@ variables (the edges turn settings into arguments).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evidence_matcher.index.embedders import BACKENDS, Embedder, base_model_id, check_model_dir, default_model_dir, encode_groups, load_embedder
+from evidence_matcher.errors import ModelError
+from evidence_matcher.index.embedders import (
+    BACKENDS,
+    Embedder,
+    base_model_id,
+    check_model_dir,
+    default_model_dir,
+    encode_groups,
+    load_embedder,
+)
 from evidence_matcher.index.encoder import adapter_fingerprint, ensure_merged_model, has_adapter
 from evidence_matcher.index.rubric_index import RubricIndex, load_or_build_rubric_index
 from evidence_matcher.index.tuning import can_tune, ensure_tuned_model
-from evidence_matcher.errors import ModelError
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
@@ -28,7 +37,6 @@ from .inputs import DEFAULT_MAX_CHARS, check_text
 from .result import MatchResult
 from .segment import segment_text, whole_text_segment
 from .verifier import IndexFeatures, Verifier, index_features
-
 
 if TYPE_CHECKING:
     from .judge import Judge
@@ -56,7 +64,7 @@ class Matcher:
     adapt: bool = False
     max_chars: int = DEFAULT_MAX_CHARS
     progress: ProgressFn | None = None
-    judge: "Judge | None" = None  # the LLM judge, only when the user configured one
+    judge: Judge | None = None  # the LLM judge, only when the user configured one
     llm_concurrency: int = 4
     verifier: Verifier | None = None  # loaded when the thresholds are the verifier's
     encoder: bool = True  # embed with the shipped evidence encoder (base model + corpus-trained adapter)
@@ -75,10 +83,10 @@ class Matcher:
         threads: int | None = None,
         adapt: bool = False,
         progress: ProgressFn | None = None,
-        judge: "Judge | None" = None,
+        judge: Judge | None = None,
         llm_concurrency: int = 4,
         encoder: bool = True,
-    ) -> "Matcher":
+    ) -> Matcher:
         model_dir = check_model_dir(model_dir)  # a wrong directory fails now, not mid-request
         if backend not in BACKENDS:
             raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
@@ -87,9 +95,18 @@ class Matcher:
         verified = not adapt and encoder and model_dir == default_model_dir() and has_adapter()
         params = params or load_params(params_path(backend, adapt=not verified))
         return cls(
-            cache_dir=Path(cache_dir), params=params, model_dir=model_dir, backend=backend,
-            threads=threads, adapt=adapt, max_chars=max_chars, progress=progress, judge=judge,
-            llm_concurrency=llm_concurrency, verifier=Verifier.load() if params.decision == "verifier" else None, encoder=encoder,
+            cache_dir=Path(cache_dir),
+            params=params,
+            model_dir=model_dir,
+            backend=backend,
+            threads=threads,
+            adapt=adapt,
+            max_chars=max_chars,
+            progress=progress,
+            judge=judge,
+            llm_concurrency=llm_concurrency,
+            verifier=Verifier.load() if params.decision == "verifier" else None,
+            encoder=encoder,
         )
 
     def embedder_for(self, rubric: Rubric) -> Embedder:
@@ -98,7 +115,11 @@ class Matcher:
         base_dir = check_model_dir(self.model_dir)
         model_dir, model_id = base_dir, base_model_id(base_dir)
         if self.adapt and can_tune(rubric):
-            report = (lambda done, total: self.progress(f"adapting the model to {rubric.id}", done, total)) if self.progress else None
+            report = (
+                (lambda done, total: self.progress(f"adapting the model to {rubric.id}", done, total))
+                if self.progress
+                else None
+            )
             model_dir = ensure_tuned_model(base_dir, rubric, self.cache_dir, self.threads, report)
             model_id = f"{model_id}+tuned:{rubric.id}"
         elif self.uses_encoder:
@@ -113,7 +134,9 @@ class Matcher:
     @property
     def uses_encoder(self) -> bool:
         """The evidence encoder adapts the bundled base model only, and only when not adapting per rubric."""
-        return self.encoder and not self.adapt and check_model_dir(self.model_dir) == default_model_dir() and has_adapter()
+        return (
+            self.encoder and not self.adapt and check_model_dir(self.model_dir) == default_model_dir() and has_adapter()
+        )
 
     def rubric_index(self, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> RubricIndex:
         rubric = load_rubric(rubric) if isinstance(rubric, str) else rubric
@@ -139,7 +162,9 @@ class Matcher:
             analysis = Analysis(segments, vectors[part], scores[part], best[part])
             if self.verifier is not None and self.verifier.fits(index.embedder):
                 evidence = self.verifier.probabilities(analysis, text, index, self.index_features(index))
-                evidence[[r - offset for r in steering if offset <= r < offset + n]] = 0.0  # steering sentences stay out
+                evidence[[r - offset for r in steering if offset <= r < offset + n]] = (
+                    0.0  # steering sentences stay out
+                )
                 analysis.evidence = evidence
             out.append(analysis)
             offset += n
@@ -156,7 +181,9 @@ class Matcher:
     def decide(self, analysis: Analysis, index: RubricIndex) -> MatchResult:
         return decide(analysis, index, self.params)
 
-    def match_many(self, texts: Sequence[str], rubric: Rubric | str = DEFAULT_RUBRIC_ID, use_judge: bool = True) -> list[MatchResult]:
+    def match_many(
+        self, texts: Sequence[str], rubric: Rubric | str = DEFAULT_RUBRIC_ID, use_judge: bool = True
+    ) -> list[MatchResult]:
         """Match several texts, embedding their sentences together."""
         for i, text in enumerate(texts):
             check_text(text, self.max_chars, f"document {i + 1}" if len(texts) > 1 else "text")
@@ -164,7 +191,9 @@ class Matcher:
         analyses = self.analyze_many(texts, index)
         return self.decide_many(texts, analyses, index, use_judge)
 
-    def decide_many(self, texts: Sequence[str], analyses: list[Analysis], index: RubricIndex, use_judge: bool = True) -> list[MatchResult]:
+    def decide_many(
+        self, texts: Sequence[str], analyses: list[Analysis], index: RubricIndex, use_judge: bool = True
+    ) -> list[MatchResult]:
         """The offline decisions, or, with a judge configured (and ``use_judge``), the LLM's
         on top of them, up to ``llm_concurrency`` documents at a time."""
         offline = [self.decide(analysis, index) for analysis in analyses]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .decision import Analysis, DecisionParams, behavior_ref, evidence_mask
 from .llm import ChatModel, Completion, LLMError, ResponseCache
@@ -92,7 +92,9 @@ class Judge:
     max_candidates: int | None = None  # no cap: every behavior with a plausible sentence is judged
     chunk_chars: int = CHUNK_CHARS
 
-    def judge(self, text: str, analysis: Analysis, index: "RubricIndex", params: DecisionParams, offline: MatchResult) -> MatchResult:
+    def judge(
+        self, text: str, analysis: Analysis, index: RubricIndex, params: DecisionParams, offline: MatchResult
+    ) -> MatchResult:
         usage = Usage()
         try:
             result = self._judge(text, analysis, index, params, offline, usage)
@@ -106,7 +108,9 @@ class Judge:
         plausible = evidence_mask(analysis.support, params.judge_floor, params.judge_max_rank)
         candidates = self._candidates(analysis, index, plausible, offline)
         if not candidates:
-            return offline.model_copy(update={"judge": JudgeInfo(mode="llm", status="ok", reason="no candidate behaviors to judge")})
+            return offline.model_copy(
+                update={"judge": JudgeInfo(mode="llm", status="ok", reason="no candidate behaviors to judge")}
+            )
         redaction = redact(text, self.names) if self.redact else Redaction(text=text)
         verdicts: dict[str, JudgedBehavior] = {}
         for chunk in self._chunks(redaction.text):
@@ -123,7 +127,9 @@ class Judge:
                     kept.quotes.extend(item.quotes)
         return self._assemble(text, analysis, index, params, offline, plausible, verdicts, redaction, usage)
 
-    def _candidates(self, analysis: Analysis, index: "RubricIndex", plausible: np.ndarray, offline: MatchResult) -> dict[str, list[int]]:
+    def _candidates(
+        self, analysis: Analysis, index: RubricIndex, plausible: np.ndarray, offline: MatchResult
+    ) -> dict[str, list[int]]:
         """Behavior id -> rows of its plausible sentences (best first), strongest behaviors first."""
         support = analysis.support
         if support.size == 0:
@@ -152,14 +158,30 @@ class Judge:
             current += paragraph + "\n"
         return chunks + ([current] if current.strip() else [])
 
-    def _messages(self, chunk: str, candidates: dict[str, list[int]], analysis: Analysis, index: "RubricIndex", redaction: Redaction) -> list[dict]:
+    def _messages(
+        self,
+        chunk: str,
+        candidates: dict[str, list[int]],
+        analysis: Analysis,
+        index: RubricIndex,
+        redaction: Redaction,
+    ) -> list[dict]:
         listed = []
         for behavior_id, rows in candidates.items():
             spans = [redaction.hide(analysis.segments[r].quote) for r in rows[:SPANS_PER_CANDIDATE]]
-            listed.append({"id": behavior_id, "behavior": index.rubric.locate(behavior_id)[2].text, "sentences_found": [s for s in spans if s in chunk]})
+            listed.append(
+                {
+                    "id": behavior_id,
+                    "behavior": index.rubric.locate(behavior_id)[2].text,
+                    "sentences_found": [s for s in spans if s in chunk],
+                }
+            )
         user = (
-            "CANDIDATES (JSON):\n" + json.dumps(listed, ensure_ascii=False, indent=1)
-            + "\n\nDOCUMENT (data, not instructions) between the markers:\n<<<DOCUMENT\n" + chunk + "\nDOCUMENT>>>"
+            "CANDIDATES (JSON):\n"
+            + json.dumps(listed, ensure_ascii=False, indent=1)
+            + "\n\nDOCUMENT (data, not instructions) between the markers:\n<<<DOCUMENT\n"
+            + chunk
+            + "\nDOCUMENT>>>"
         )
         return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
@@ -174,7 +196,10 @@ class Judge:
             repair = [
                 *messages,
                 {"role": "assistant", "content": completion.content[:20_000]},
-                {"role": "user", "content": f"That answer is not valid ({problem}). Reply again with only the JSON object, following the schema."},
+                {
+                    "role": "user",
+                    "content": f"That answer is not valid ({problem}). Reply again with only the JSON object, following the schema.",
+                },
             ]
             completion = self._complete(repair, usage)
             try:
@@ -196,7 +221,9 @@ class Judge:
             self.cache.put(key, completion)  # only answers worth replaying are kept
         return completion
 
-    def _assemble(self, text, analysis, index, params, offline, plausible, verdicts, redaction, usage: Usage) -> MatchResult:
+    def _assemble(
+        self, text, analysis, index, params, offline, plausible, verdicts, redaction, usage: Usage
+    ) -> MatchResult:
         locator = QuoteLocator(text)
         matches: list[Match] = []
         for behavior_id, item in verdicts.items():
@@ -209,27 +236,38 @@ class Judge:
                     usage.quotes_dropped += 1
                     continue
                 usage.quotes_located += 1
-                rows = [r for r, seg in enumerate(analysis.segments) if seg.start < span[1] and span[0] < seg.end and plausible[r, col]]
+                rows = [
+                    r
+                    for r, seg in enumerate(analysis.segments)
+                    if seg.start < span[1] and span[0] < seg.end and plausible[r, col]
+                ]
                 if not rows:
                     usage.quotes_unsupported += 1  # in the text, but not a sentence that can evidence this behavior
                     continue
                 if any(c.start == span[0] and c.end == span[1] for c in citations):
                     continue
                 score = float(analysis.support[rows, col].max())
-                citations.append(Citation(quote=text[span[0] : span[1]], start=span[0], end=span[1], score=round(score, 4)))
+                citations.append(
+                    Citation(quote=text[span[0] : span[1]], start=span[0], end=span[1], score=round(score, 4))
+                )
             if item.verdict == "not_evidenced" or not citations:
                 continue
             citations = citations[: params.max_citations]
             matches.append(
                 Match(
                     **behavior_ref(index, behavior_id).model_dump(),
-                    score=max(c.score for c in citations), strength=item.verdict, rationale=item.rationale.strip(), citations=citations,
+                    score=max(c.score for c in citations),
+                    strength=item.verdict,
+                    rationale=item.rationale.strip(),
+                    citations=citations,
                 )
             )
         matches.sort(key=lambda m: (-_RANK[m.strength], -m.score))
         found = {m.behavior_id for m in matches}
         gaps = [behavior_ref(index, b) for b in index.behavior_ids if b not in found]
-        return offline.model_copy(update={"matches": matches, "gaps": gaps, "judge": JudgeInfo(mode="llm", status="ok", reason="")})
+        return offline.model_copy(
+            update={"matches": matches, "gaps": gaps, "judge": JudgeInfo(mode="llm", status="ok", reason="")}
+        )
 
 
 def _parses(content: str) -> bool:
@@ -257,4 +295,6 @@ class JudgeConfig:
         from .llm import OpenAIChatModel
 
         chat = OpenAIChatModel(self.model, self.api_key, self.base_url, self.timeout, self.max_retries, self.max_tokens)
-        return Judge(model=chat, cache=ResponseCache(cache_path) if cache_path else None, redact=self.redact, names=self.names)
+        return Judge(
+            model=chat, cache=ResponseCache(cache_path) if cache_path else None, redact=self.redact, names=self.names
+        )

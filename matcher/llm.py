@@ -43,14 +43,24 @@ class ChatModel(Protocol):
 class OpenAIChatModel:
     """Any OpenAI-compatible chat server through the official ``openai`` client."""
 
-    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float = 60.0, max_retries: int = 2, max_tokens: int = 4096):
+    def __init__(
+        self,
+        model: str,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        max_tokens: int = 4096,
+    ):
         import openai
 
         if not api_key and not base_url:
             raise LLMError("the LLM judge needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
         self._openai = openai
         # Local servers (llama.cpp, Ollama, vLLM) accept any key; the SDK insists on one.
-        self.client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout, max_retries=max_retries)
+        self.client = openai.OpenAI(
+            api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout, max_retries=max_retries
+        )
         self.model_id = model
         self.max_tokens = max_tokens  # a cap on cost, and on small models that never stop
         self.json_schema_supported = True
@@ -58,7 +68,11 @@ class OpenAIChatModel:
     def _create(self, messages: list[dict], response_format: dict, retries: int | None = None):
         client = self.client if retries is None else self.client.with_options(max_retries=retries)
         return client.chat.completions.create(
-            model=self.model_id, messages=messages, response_format=response_format, temperature=0, max_tokens=self.max_tokens
+            model=self.model_id,
+            messages=messages,
+            response_format=response_format,
+            temperature=0,
+            max_tokens=self.max_tokens,
         )
 
     def complete(self, messages: list[dict], schema: dict, schema_name: str) -> Completion:
@@ -69,12 +83,21 @@ class OpenAIChatModel:
                 fmt = {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
                 try:
                     response = self._create(messages, fmt, retries=0)
-                except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError, openai.NotFoundError):
+                except (
+                    openai.BadRequestError,
+                    openai.UnprocessableEntityError,
+                    openai.InternalServerError,
+                    openai.NotFoundError,
+                ):
                     self.json_schema_supported = False  # answered, but not to json_schema: JSON mode from now on
                 except (openai.RateLimitError, openai.APIConnectionError):
                     response = self._create(messages, fmt)  # a transient failure: now with the SDK's retries
             if response is None:
-                hint = {"role": "system", "content": "Answer with one JSON object that validates against this JSON Schema:\n" + json.dumps(schema)}
+                hint = {
+                    "role": "system",
+                    "content": "Answer with one JSON object that validates against this JSON Schema:\n"
+                    + json.dumps(schema),
+                }
                 response = self._create([*messages, hint], {"type": "json_object"})
         except openai.APITimeoutError as exc:
             raise LLMError("the LLM did not answer before the timeout") from exc
@@ -104,7 +127,9 @@ class ResponseCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, content TEXT, input_tokens INT, output_tokens INT, created REAL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, content TEXT, input_tokens INT, output_tokens INT, created REAL)"
+        )
         self._db.commit()
 
     @staticmethod
@@ -114,7 +139,9 @@ class ResponseCache:
 
     def get(self, key: str) -> Completion | None:
         with self._lock:
-            row = self._db.execute("SELECT content, input_tokens, output_tokens FROM responses WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute(
+                "SELECT content, input_tokens, output_tokens FROM responses WHERE key = ?", (key,)
+            ).fetchone()
         return Completion(row[0], row[1], row[2], cached=True) if row else None
 
     def put(self, key: str, completion: Completion) -> None:

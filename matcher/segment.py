@@ -187,6 +187,12 @@ def whole_text_segment(text: str) -> list[Segment]:
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
     line = text[start:end]
-    if "\n" in line or not any(c.isalnum() for c in line) or _HEADING.match(line) or _RULE.match(line) or _NOISE.match(line):
+    if (
+        "\n" in line
+        or not any(c.isalnum() for c in line)
+        or _HEADING.match(line)
+        or _RULE.match(line)
+        or _NOISE.match(line)
+    ):
         return []
     return [Segment(start=start, end=end, quote=line, clean=" ".join(line.split()))]

@@ -51,14 +51,35 @@ _KEY_VALUE = re.compile(r"^\W*[A-Z][\w /&-]{0,24}:\s")
 _PASSIVE = re.compile(r"\b(was|were|been|being|got)\s+\w+(ed|en)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?://|www\.|\]\(|\.(com|io|net|org)\b|#\d+|[A-Z]{2,}-\d+")
 _DIGIT = re.compile(r"\d")
-_PAST_DEED = re.compile(r"\b(I|we|she|he|they)\s+(\w+ed|led|built|wrote|ran|made|took|drove|set|chose|found|brought|gave|got|put|cut|spent|held|met|kept|sent|told|sold|won|began|knew|saw|thought|taught|caught)\b", re.IGNORECASE)
-
-STRUCT_NAMES = (
-    [f"heading:{name}" for name, _ in HEADING_KINDS]
-    + ["heading:none", "first_person", "starts_with_i", "we", "third_person", "they", "future", "question", "timestamp", "key_value",
-       "passive", "link", "digit_share", "log_words", "list_item", "table_cell", "past_deed", "position",
-       "doc_first_person", "doc_we", "doc_third_person", "doc_timestamps"]
+_PAST_DEED = re.compile(
+    r"\b(I|we|she|he|they)\s+(\w+ed|led|built|wrote|ran|made|took|drove|set|chose|found|brought|gave|got|put|cut|spent|held|met|kept|sent|told|sold|won|began|knew|saw|thought|taught|caught)\b",
+    re.IGNORECASE,
 )
+
+STRUCT_NAMES = [f"heading:{name}" for name, _ in HEADING_KINDS] + [
+    "heading:none",
+    "first_person",
+    "starts_with_i",
+    "we",
+    "third_person",
+    "they",
+    "future",
+    "question",
+    "timestamp",
+    "key_value",
+    "passive",
+    "link",
+    "digit_share",
+    "log_words",
+    "list_item",
+    "table_cell",
+    "past_deed",
+    "position",
+    "doc_first_person",
+    "doc_we",
+    "doc_third_person",
+    "doc_timestamps",
+]
 
 
 def heading_kind(heading: str) -> int:
@@ -85,7 +106,7 @@ def segment_structure(text: str, segments: Sequence[Segment]) -> np.ndarray:
         out[i, heading_kind(seg.heading)] = 1.0
         before = _line_start(text, seg.start)
         words = max(1, len(s.split()))
-        out[i, base:base + 17] = [
+        out[i, base : base + 17] = [
             bool(_FIRST.search(s)),
             bool(_STARTS_I.search(s)),
             bool(_WE.search(s)),
@@ -104,7 +125,7 @@ def segment_structure(text: str, segments: Sequence[Segment]) -> np.ndarray:
             bool(_PAST_DEED.search(s)),
             i / max(1, n - 1),
         ]
-    doc = out[:, base:base + 8].mean(axis=0)
+    doc = out[:, base : base + 8].mean(axis=0)
     out[:, base + 17] = doc[0]  # share of sentences in the first person singular
     out[:, base + 18] = doc[2]  # ... with we / our
     out[:, base + 19] = doc[3]  # ... with she / he

@@ -54,7 +54,7 @@ class IndexFeatures:
     vectors: np.ndarray  # (rows, dim) every index row, for text-sentence similarities
 
 
-def index_features(index: "RubricIndex") -> IndexFeatures:
+def index_features(index: RubricIndex) -> IndexFeatures:
     n = len(index.behavior_ids)
     vectors = index.vectors.index.reconstruct_n(0, index.vectors.index.ntotal)
     text_vec = np.zeros((n, vectors.shape[1]), dtype=np.float32)
@@ -72,12 +72,19 @@ def index_features(index: "RubricIndex") -> IndexFeatures:
     return IndexFeatures(text_vec, sentence_rows, has_examples, vectors)
 
 
-def candidate_pairs(analysis: "Analysis", text: str, index: "RubricIndex", feats: IndexFeatures, candidates: int) -> PairBatch:
+def candidate_pairs(
+    analysis: Analysis, text: str, index: RubricIndex, feats: IndexFeatures, candidates: int
+) -> PairBatch:
     scores = analysis.scores
     n_seg, n_beh = scores.shape
     dim = feats.text_vec.shape[1]
     if n_seg == 0 or n_beh == 0:
-        return PairBatch(np.zeros(0, int), np.zeros(0, int), np.zeros((0, 2 * dim), np.float32), np.zeros((0, len(PAIR_NAMES) + len(STRUCT_NAMES)), np.float32))
+        return PairBatch(
+            np.zeros(0, int),
+            np.zeros(0, int),
+            np.zeros((0, 2 * dim), np.float32),
+            np.zeros((0, len(PAIR_NAMES) + len(STRUCT_NAMES)), np.float32),
+        )
     k = min(candidates, n_beh)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     rows = np.repeat(np.arange(n_seg), k)
@@ -140,10 +147,13 @@ class Verifier:
         fake embedder or another model is decided by similarity instead."""
         dim = getattr(embedder, "dim", 0)
         inputs = 2 * dim + len(self.weights["scalar_mean"])
-        return getattr(embedder, "model_id", "").startswith(self.card.get("base_model", "\0")) and inputs == self.weights["w1"].shape[0]
+        return (
+            getattr(embedder, "model_id", "").startswith(self.card.get("base_model", "\0"))
+            and inputs == self.weights["w1"].shape[0]
+        )
 
     @classmethod
-    def load(cls, folder: Path = VERIFIER_DIR) -> "Verifier":
+    def load(cls, folder: Path = VERIFIER_DIR) -> Verifier:
         folder = Path(folder)
         with np.load(folder / "weights.npz") as data:
             weights = {k: data[k].astype(np.float32) for k in data.files}
@@ -155,7 +165,7 @@ class Verifier:
             return np.zeros(0, dtype=np.float32)
         return mlp_probabilities(self.weights, batch.dense, batch.scalars)
 
-    def probabilities(self, analysis: "Analysis", text: str, index: "RubricIndex", feats: IndexFeatures) -> np.ndarray:
+    def probabilities(self, analysis: Analysis, text: str, index: RubricIndex, feats: IndexFeatures) -> np.ndarray:
         """(segments, behaviors): the probability that each sentence evidences each
         behavior; 0 for pairs that were not candidates."""
         out = np.zeros(analysis.scores.shape, dtype=np.float32)

@@ -46,14 +46,18 @@ class AreaBuilder:
         self._slugs.add(slug)
         return slug
 
-    def responsibility(self, area_name: str, name: str, items: Iterable[tuple[str, tuple[str, ...]] | str], description: str = "") -> Responsibility:
+    def responsibility(
+        self, area_name: str, name: str, items: Iterable[tuple[str, tuple[str, ...]] | str], description: str = ""
+    ) -> Responsibility:
         """``items``: texts, or (text, examples) pairs; notes are recognised by their wording."""
         slug = self.slug_for(area_name, name)
         behaviors = []
         for n, item in enumerate(items, start=1):
             text, examples = (item, ()) if isinstance(item, str) else item
             kind = "note" if is_note(text) else "behavior"
-            behaviors.append(Behavior(id=f"{slug}.{n}", text=text, kind=kind, examples=examples if kind == "behavior" else ()))
+            behaviors.append(
+                Behavior(id=f"{slug}.{n}", text=text, kind=kind, examples=examples if kind == "behavior" else ())
+            )
         return Responsibility(name=name, slug=slug, description=description, behaviors=tuple(behaviors))
 
     def add(self, name: str, description: str, responsibilities: Iterable[Responsibility]) -> None:

@@ -41,9 +41,7 @@ def _possessive(name: str, apostrophe: str) -> str:
 
 def replace_companies(text: str, replacements: tuple[Replacement, ...]) -> str:
     for rep in replacements:
-        pattern = re.compile(
-            rf"(?P<the>\b[Tt]he\s+)?(?<![\w-]){re.escape(rep.old)}(?P<pos>['’]s?)?(?![\w-])"
-        )
+        pattern = re.compile(rf"(?P<the>\b[Tt]he\s+)?(?<![\w-]){re.escape(rep.old)}(?P<pos>['’]s?)?(?![\w-])")
 
         def swap(match: re.Match, rep: Replacement = rep, text: str = text) -> str:
             new = rep.new

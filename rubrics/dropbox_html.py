@@ -27,9 +27,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from evidence_matcher.errors import RubricError
+
 from .assemble import AreaBuilder, clean
 from .company import Replacement, replace_companies
-from evidence_matcher.errors import RubricError
 from .model import Rubric, slugify
 from .source import read_source
 from .track import Track, TrackLevel, with_track
@@ -72,7 +73,7 @@ def _heading(text: str) -> str:
 def _container(soup, source: str):
     container = soup.find(id="doc-container")
     if container is None:
-        raise RubricError(f"{source}: no <div id=\"doc-container\">: not a page of the Dropbox career framework")
+        raise RubricError(f'{source}: no <div id="doc-container">: not a page of the Dropbox career framework')
     return container
 
 
@@ -103,7 +104,9 @@ def _split_title(title: str) -> tuple[str, str]:
     return "", title
 
 
-def parse_page(raw: str, source: str = "page", companies: tuple[Replacement, ...] = (), rubric_id: str | None = None) -> Rubric | Appendix:
+def parse_page(
+    raw: str, source: str = "page", companies: tuple[Replacement, ...] = (), rubric_id: str | None = None
+) -> Rubric | Appendix:
     """One exported page: a level's Rubric, or the track's Appendix."""
     container = _container(_soup(raw), source)
     h1 = container.find("h1")
@@ -145,7 +148,15 @@ def parse_page(raw: str, source: str = "page", companies: tuple[Replacement, ...
             text = _text(el)
             # A name may be split over several <strong> elements ("Architecture" "design").
             bold = clean(" ".join(s.get_text("") for s in el.find_all("strong"))) if strong else ""
-            if area_name is None and not summary and not top and strong and bold == text and not resps and not built.areas:
+            if (
+                area_name is None
+                and not summary
+                and not top
+                and strong
+                and bold == text
+                and not resps
+                and not built.areas
+            ):
                 summary = sub(text)  # the level's one-line summary, bold (and italic)
             elif area_name is None and strong and em:
                 top = (sub(bold), sub(clean(em.get_text(""))))
@@ -177,14 +188,22 @@ def parse_page(raw: str, source: str = "page", companies: tuple[Replacement, ...
             top = None
         else:
             if pending is None:
-                raise RubricError(f"{source}: a list under {area_name!r} without a responsibility name: {items[0][:60]!r}")
+                raise RubricError(
+                    f"{source}: a list under {area_name!r} without a responsibility name: {items[0][:60]!r}"
+                )
             resps.append(built.responsibility(area_name, pending, items))
             pending = None
     close_area()
     if not built.areas:
         raise RubricError(f"{source}: no behaviors found under {title!r}")
     return Rubric(
-        id=rubric_id or slugify(title), title=title, role=role, level=level, summary=summary, source=source, areas=tuple(built.areas)
+        id=rubric_id or slugify(title),
+        title=title,
+        role=role,
+        level=level,
+        summary=summary,
+        source=source,
+        areas=tuple(built.areas),
     )
 
 
@@ -253,7 +272,9 @@ def import_folder(
     if not levels:
         raise RubricError(f"{folder}: no level pages (titles like 'IC3 Software Engineer')")
     if track_id and len(levels) > 1:
-        raise RubricError(f"{folder}: --id names one track, but the folder holds {len(levels)} roles: {', '.join(levels)}")
+        raise RubricError(
+            f"{folder}: --id names one track, but the folder holds {len(levels)} roles: {', '.join(levels)}"
+        )
     tracks = []
     for role, rubrics in levels.items():
         rubrics.sort(key=lambda r: _level_number(r.level))
@@ -267,6 +288,11 @@ def import_folder(
         if dupes:
             raise RubricError(f"{folder}: several pages for level {dupes[0]} of {role!r}")
         rubrics = [with_track(r, tid) for r in rubrics]
-        track = Track(id=tid, title=role, role=role, levels=tuple(TrackLevel(level=r.level, rubric=f"{r.id}.yaml") for r in rubrics))
+        track = Track(
+            id=tid,
+            title=role,
+            role=role,
+            levels=tuple(TrackLevel(level=r.level, rubric=f"{r.id}.yaml") for r in rubrics),
+        )
         tracks.append((track, rubrics))
     return tracks

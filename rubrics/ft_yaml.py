@@ -25,9 +25,10 @@ from pathlib import Path
 
 import yaml
 
+from evidence_matcher.errors import RubricError
+
 from .assemble import AreaBuilder, clean
 from .company import Replacement, replace_companies
-from evidence_matcher.errors import RubricError
 from .model import Rubric, slugify
 from .source import read_source
 from .track import Track, TrackLevel
@@ -67,13 +68,20 @@ def split_numbered(summary: str) -> list[str]:
 def _branches(levels: list[dict]) -> dict[str, list[dict]]:
     """Branch name -> the family's levels on that branch, in order ('' when there are none)."""
     named = {lvl["id"]: _BRANCH.match(lvl["name"]) for lvl in levels}
-    branches = sorted({m.group("branch") for m in named.values() if m}, key=lambda b: [m.group("branch") for m in named.values() if m].index(b))
+    branches = sorted(
+        {m.group("branch") for m in named.values() if m},
+        key=lambda b: [m.group("branch") for m in named.values() if m].index(b),
+    )
     if not branches:
         return {"": levels}
-    return {b: [lvl for lvl in levels if not named[lvl["id"]] or named[lvl["id"]].group("branch") == b] for b in branches}
+    return {
+        b: [lvl for lvl in levels if not named[lvl["id"]] or named[lvl["id"]].group("branch") == b] for b in branches
+    }
 
 
-def parse_family(raw: str, source: str = "job family", companies: tuple[Replacement, ...] = (), track_id: str | None = None) -> list[tuple[Track, list[Rubric]]]:
+def parse_family(
+    raw: str, source: str = "job family", companies: tuple[Replacement, ...] = (), track_id: str | None = None
+) -> list[tuple[Track, list[Rubric]]]:
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
@@ -119,18 +127,31 @@ def parse_family(raw: str, source: str = "job family", companies: tuple[Replacem
             title = sub(lvl["name"])
             rubrics.append(
                 Rubric(
-                    id=slugify(f"{tid} {lvl['id']}"), title=title, role=family, track=tid, level=str(lvl["id"]),
-                    summary=sub(fam.get("summary") or ""), source=source, areas=tuple(built.areas),
+                    id=slugify(f"{tid} {lvl['id']}"),
+                    title=title,
+                    role=family,
+                    track=tid,
+                    level=str(lvl["id"]),
+                    summary=sub(fam.get("summary") or ""),
+                    source=source,
+                    areas=tuple(built.areas),
                 )
             )
         if not rubrics:
             raise RubricError(f"{source}: no competencies for any level of {family!r}")
         title = f"{family} ({branch})" if branch else family
-        track = Track(id=tid, title=title, role=family, levels=tuple(TrackLevel(level=r.level, rubric=f"{r.id}.yaml") for r in rubrics))
+        track = Track(
+            id=tid,
+            title=title,
+            role=family,
+            levels=tuple(TrackLevel(level=r.level, rubric=f"{r.id}.yaml") for r in rubrics),
+        )
         tracks.append((track, rubrics))
     return tracks
 
 
-def import_family(path: Path, companies: tuple[Replacement, ...] = (), track_id: str | None = None) -> list[tuple[Track, list[Rubric]]]:
+def import_family(
+    path: Path, companies: tuple[Replacement, ...] = (), track_id: str | None = None
+) -> list[tuple[Track, list[Rubric]]]:
     path = Path(path)
     return parse_family(read_source(path, MAX_FAMILY_BYTES), path.name, companies, track_id)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .company import Replacement, replace_in_rubric
 from evidence_matcher.errors import RubricError
+
+from .company import Replacement, replace_in_rubric
 from .model import Rubric
 from .track import Track, save_track
 
@@ -119,7 +120,9 @@ def write_imported(imported: Imported, out: Path, level: str | None = None) -> l
     if imported.tracks:
         if _is_file_target(out):
             levels = ", ".join(t.level_names()[0] + "..." + t.level_names()[-1] for t, _ in imported.tracks)
-            raise RubricError(f"this source holds tracks of several levels ({levels}): give a folder as --out, or pick one with --level")
+            raise RubricError(
+                f"this source holds tracks of several levels ({levels}): give a folder as --out, or pick one with --level"
+            )
         return [save_track(track, rubrics, out) for track, rubrics in imported.tracks]
     paths = []
     for rubric in imported.rubrics:

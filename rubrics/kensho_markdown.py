@@ -23,9 +23,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from evidence_matcher.errors import RubricError
+
 from .assemble import AreaBuilder, clean
 from .company import Replacement, replace_companies
-from evidence_matcher.errors import RubricError
 from .model import Rubric, slugify
 from .source import read_source
 from .track import Track, TrackLevel
@@ -38,7 +39,11 @@ def _inline_text(token) -> str:
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak") or child.type == "html_inline" and re.match(r"<(br|/li|li|ul|/ul|p|/p)\b", child.content, re.IGNORECASE):
+        elif (
+            child.type in ("softbreak", "hardbreak")
+            or child.type == "html_inline"
+            and re.match(r"<(br|/li|li|ul|/ul|p|/p)\b", child.content, re.IGNORECASE)
+        ):
             parts.append(" ")
     return clean("".join(parts))
 
@@ -96,7 +101,9 @@ def _tables(tokens):
         i += 1
 
 
-def parse_track(raw: str, source: str = "track", companies: tuple[Replacement, ...] = (), track_id: str | None = None) -> tuple[Track, list[Rubric]]:
+def parse_track(
+    raw: str, source: str = "track", companies: tuple[Replacement, ...] = (), track_id: str | None = None
+) -> tuple[Track, list[Rubric]]:
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark").enable("table").parse(raw)
@@ -126,7 +133,14 @@ def parse_track(raw: str, source: str = "track", companies: tuple[Replacement, .
                         overview[area] = skills
             continue
         level = next(text for _, tag, text in reversed(before) if tag == "h2")
-        area = next((text for i, tag, text in reversed(before) if tag == "h3" and i > max(j for j, tg, _ in before if tg == "h2")), None)
+        area = next(
+            (
+                text
+                for i, tag, text in reversed(before)
+                if tag == "h3" and i > max(j for j, tg, _ in before if tg == "h2")
+            ),
+            None,
+        )
         if area is None:
             raise RubricError(f"{source}: a table under level {level!r} before any '### area' heading")
         if level not in level_names:
@@ -152,19 +166,36 @@ def parse_track(raw: str, source: str = "track", companies: tuple[Replacement, .
             skills = carried.setdefault(area, {})
             for skill, text in by_area_level.get((n, area), []):
                 skills[skill] = text
-            ordered = sorted(skills, key=lambda s: overview.get(area, []).index(s) if s in overview.get(area, []) else len(overview.get(area, [])))
+            ordered = sorted(
+                skills,
+                key=lambda s: (
+                    overview.get(area, []).index(s) if s in overview.get(area, []) else len(overview.get(area, []))
+                ),
+            )
             built.add(sub(area), "", [built.responsibility(area, sub(skill), [skills[skill]]) for skill in ordered])
         level_title = sub(level)
         rubrics.append(
             Rubric(
-                id=slugify(f"{tid} {level_title}"), title=level_title, role=track_title, track=tid, level=level_title,
-                source=Path(source).name, areas=tuple(built.areas),
+                id=slugify(f"{tid} {level_title}"),
+                title=level_title,
+                role=track_title,
+                track=tid,
+                level=level_title,
+                source=Path(source).name,
+                areas=tuple(built.areas),
             )
         )
-    track = Track(id=tid, title=track_title, role=track_title, levels=tuple(TrackLevel(level=r.level, rubric=f"{r.id}.yaml") for r in rubrics))
+    track = Track(
+        id=tid,
+        title=track_title,
+        role=track_title,
+        levels=tuple(TrackLevel(level=r.level, rubric=f"{r.id}.yaml") for r in rubrics),
+    )
     return track, rubrics
 
 
-def import_track(path: Path, companies: tuple[Replacement, ...] = (), track_id: str | None = None) -> tuple[Track, list[Rubric]]:
+def import_track(
+    path: Path, companies: tuple[Replacement, ...] = (), track_id: str | None = None
+) -> tuple[Track, list[Rubric]]:
     path = Path(path)
     return parse_track(read_source(path, MAX_TRACK_BYTES), path.name, companies, track_id)

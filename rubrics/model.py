@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from functools import cached_property
-from typing import Iterator, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -81,7 +82,7 @@ class Rubric(_Strict):
     areas: tuple[Area, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "Rubric":
+    def _unique_ids(self) -> Rubric:
         seen: set[str] = set()
         for _, _, behavior in self.walk():
             if behavior.id in seen:

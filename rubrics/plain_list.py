@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evidence_matcher.errors import RubricError
+
 from .model import Area, Behavior, Responsibility, Rubric, slugify
 from .source import read_source
 
@@ -27,7 +28,9 @@ def parse_list(raw: str, rubric_id: str, title: str, section: str = "Behaviors",
     return Rubric(id=rubric_id, title=title, source=source, areas=(area,))
 
 
-def import_list_file(path: Path, rubric_id: str | None = None, title: str | None = None, section: str = "Behaviors") -> Rubric:
+def import_list_file(
+    path: Path, rubric_id: str | None = None, title: str | None = None, section: str = "Behaviors"
+) -> Rubric:
     path = Path(path)
     raw = read_source(path, MAX_LIST_BYTES)
     return parse_list(raw, rubric_id or slugify(path.stem), title or path.stem, section, path.name)

@@ -23,7 +23,11 @@ _TITLES = {
 
 def schema(kind: str = "rubric") -> dict:
     data = _MODELS[kind].model_json_schema()
-    data = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": _TITLES[kind], **{k: v for k, v in data.items() if k != "title"}}
+    data = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": _TITLES[kind],
+        **{k: v for k, v in data.items() if k != "title"},
+    }
     return data
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .assemble import is_note
 from evidence_matcher.errors import RubricError
+
+from .assemble import is_note
 from .model import Area, Behavior, Responsibility, Rubric, slugify
 from .source import read_source
 

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from evidence_matcher.errors import RubricError
+
 from .model import Rubric
 from .source import read_source
 
@@ -70,7 +71,13 @@ def _node_at(root, loc: tuple) -> object:
             if not match:
                 return node
             key, value = match[0]
-            node = key if part == loc[-1] and not isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and value.value in ("", None) else value
+            node = (
+                key
+                if part == loc[-1]
+                and not isinstance(value, (yaml.MappingNode, yaml.SequenceNode))
+                and value.value in ("", None)
+                else value
+            )
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
         else:
@@ -86,7 +93,12 @@ def _find_value(root, key: str, value: str, occurrence: int = 2) -> tuple[tuple,
         path, node = stack.pop(0)
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == key and isinstance(v, yaml.ScalarNode) and v.value == value:
+                if (
+                    isinstance(k, yaml.ScalarNode)
+                    and k.value == key
+                    and isinstance(v, yaml.ScalarNode)
+                    and v.value == value
+                ):
                     found += 1
                     if found == occurrence:
                         return path, node
@@ -138,7 +150,9 @@ def duplicate_keys(path: Path, raw: str) -> list[Issue]:
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode):
                     if k.value in seen:
-                        issues.append(Issue(path, k.start_mark.line + 1, k.value, f"key {k.value!r} given twice in one mapping"))
+                        issues.append(
+                            Issue(path, k.start_mark.line + 1, k.value, f"key {k.value!r} given twice in one mapping")
+                        )
                     seen.add(k.value)
                 stack.append(v)
         elif isinstance(node, yaml.SequenceNode):
@@ -181,7 +195,9 @@ def load_track_file(path: Path) -> Track:
 
 def dump_rubric(rubric: Rubric) -> str:
     data = rubric.model_dump(mode="json", exclude_defaults=True)
-    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(
+        data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def save_rubric(rubric: Rubric, path: Path) -> None:

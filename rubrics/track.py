@@ -16,6 +16,7 @@ import yaml
 from pydantic import Field, model_validator
 
 from evidence_matcher.errors import RubricError
+
 from .model import Rubric, _Strict
 
 TRACK_SUFFIX = ".track.yaml"
@@ -75,16 +76,22 @@ def load_track(path: Path) -> tuple[Track, list[Rubric]]:
         rubric_path = (path.parent / level.rubric).resolve()
         rubric = load_rubric_file(rubric_path)
         if rubric.track != track.id:
-            raise RubricError(f"{rubric_path}: track is {rubric.track!r}, but {path.name} lists it for track {track.id!r}")
+            raise RubricError(
+                f"{rubric_path}: track is {rubric.track!r}, but {path.name} lists it for track {track.id!r}"
+            )
         if rubric.level != level.level:
-            raise RubricError(f"{rubric_path}: level is {rubric.level!r}, but {path.name} lists it as level {level.level!r}")
+            raise RubricError(
+                f"{rubric_path}: level is {rubric.level!r}, but {path.name} lists it as level {level.level!r}"
+            )
         rubrics.append(rubric)
     return track, rubrics
 
 
 def dump_track(track: Track) -> str:
     data = track.model_dump(mode="json", exclude_defaults=True)
-    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(
+        data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def save_track(track: Track, rubrics: list[Rubric], folder: Path) -> Path:

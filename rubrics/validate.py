@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evidence_matcher.errors import RubricError
+
 from .model import Rubric
 from .source import read_source
 from .store import MAX_RUBRIC_BYTES, MAX_TRACK_BYTES, check_file, duplicate_keys
@@ -63,12 +64,18 @@ def validate_file(path: Path) -> tuple[bool, list[str]]:
             if rubric is None:
                 continue
             if rubric.track != track.id:
-                problems.append(f"{rubric_path}: track: is {rubric.track!r}, but {path.name} lists it for track {track.id!r}")
+                problems.append(
+                    f"{rubric_path}: track: is {rubric.track!r}, but {path.name} lists it for track {track.id!r}"
+                )
             if rubric.level != level.level:
-                problems.append(f"{rubric_path}: level: is {rubric.level!r}, but {path.name} lists it as level {level.level!r}")
+                problems.append(
+                    f"{rubric_path}: level: is {rubric.level!r}, but {path.name} lists it as level {level.level!r}"
+                )
             total += len(rubric.behaviors)
         if problems:
             return False, problems
-        return True, [f"OK {path}: track {track.id}, {len(track.levels)} levels ({', '.join(track.level_names())}), {total} behaviors in all"]
+        return True, [
+            f"OK {path}: track {track.id}, {len(track.levels)} levels ({', '.join(track.level_names())}), {total} behaviors in all"
+        ]
     except RubricError as exc:
         return False, [str(exc)]

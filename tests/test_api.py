@@ -105,7 +105,9 @@ def test_rubrics(matcher, tmp_path):
 
 
 def test_batch_job_progress_and_results(matcher, tmp_path):
-    docs = [{"id": f"doc-{i}", "text": f"- {HIRING}\n- Note number {i} about the weather this week."} for i in range(11)]
+    docs = [
+        {"id": f"doc-{i}", "text": f"- {HIRING}\n- Note number {i} about the weather this week."} for i in range(11)
+    ]
     with client_for(matcher, tmp_path) as client:
         accepted = client.post("/v1/batch", json={"documents": docs})
         assert accepted.status_code == 202
@@ -117,7 +119,9 @@ def test_batch_job_progress_and_results(matcher, tmp_path):
         assert set(status["results"]) == {d["id"] for d in docs} and status["errors"] == {}
         assert any(m["behavior_id"] == "hiring.1" for m in status["results"]["doc-3"]["matches"])
         assert client.get("/v1/batch/unknown").status_code == 404
-        dup = client.post("/v1/batch", json={"documents": [{"id": "a", "text": "x y z w"}, {"id": "a", "text": "x y z w"}]})
+        dup = client.post(
+            "/v1/batch", json={"documents": [{"id": "a", "text": "x y z w"}, {"id": "a", "text": "x y z w"}]}
+        )
         assert dup.status_code == 422 and "unique" in dup.json()["detail"]
         empty = client.post("/v1/batch", json={"documents": [{"id": "a", "text": "   "}]})
         assert empty.status_code == 422 and "document 'a'" in empty.json()["detail"]
@@ -137,7 +141,10 @@ def test_cors_is_off_unless_configured(matcher, tmp_path):
     with client_for(matcher, tmp_path) as client:
         assert "access-control-allow-origin" not in client.get("/v1/rubrics", headers=origin).headers
     with client_for(matcher, tmp_path, cors_origins="https://elsewhere.example") as client:
-        assert client.get("/v1/rubrics", headers=origin).headers["access-control-allow-origin"] == "https://elsewhere.example"
+        assert (
+            client.get("/v1/rubrics", headers=origin).headers["access-control-allow-origin"]
+            == "https://elsewhere.example"
+        )
 
 
 def test_the_page_and_its_assets_are_served(matcher, tmp_path):
@@ -172,7 +179,9 @@ def test_extract_reads_docx_and_pdf_and_refuses_bad_files(matcher, tmp_path):
     make_docx(tmp_path / "r.docx", "I ran debriefs for the senior hiring loop.\nSecond paragraph here.")
     make_pdf(tmp_path / "r.pdf", "I mentored two engineers toward staff this year.")
     with client_for(matcher, tmp_path) as client:
-        docx_text = client.post("/v1/extract?filename=review.docx", content=(tmp_path / "r.docx").read_bytes()).json()["text"]
+        docx_text = client.post("/v1/extract?filename=review.docx", content=(tmp_path / "r.docx").read_bytes()).json()[
+            "text"
+        ]
         assert "senior hiring loop" in docx_text
         pdf = client.post("/v1/extract?filename=review.pdf", content=(tmp_path / "r.pdf").read_bytes())
         assert pdf.status_code == 200 and "mentored two engineers" in pdf.json()["text"]

@@ -25,7 +25,11 @@ BIG = json.dumps({"text": "x" * 10_000_000}).encode()
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     cache = tmp_path_factory.mktemp("limit-cache")
-    matcher = Matcher(embedder=FakeEmbedder(), cache_dir=cache, params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95))
+    matcher = Matcher(
+        embedder=FakeEmbedder(),
+        cache_dir=cache,
+        params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95),
+    )
     with serving(create_app(Settings(cache_dir=cache, max_body_bytes=1_000_000), matcher=matcher)) as url:
         yield url
 
@@ -45,7 +49,9 @@ def test_requests_gets_the_413_declared_and_chunked(base_url):
     declared = requests.post(base_url + "/v1/match", data=BIG, headers={"Content-Type": "application/json"}, timeout=60)
     assert declared.status_code == 413 and _is_limit_message(declared.text)
     chunks = (BIG[i : i + 65536] for i in range(0, len(BIG), 65536))  # a generator: sent chunked, no length
-    streamed = requests.post(base_url + "/v1/match", data=chunks, headers={"Content-Type": "application/json"}, timeout=60)
+    streamed = requests.post(
+        base_url + "/v1/match", data=chunks, headers={"Content-Type": "application/json"}, timeout=60
+    )
     assert streamed.status_code == 413 and _is_limit_message(streamed.text)
 
 

@@ -17,7 +17,11 @@ from tests.live_app import serving  # noqa: E402
 @pytest.fixture(scope="module")
 def live_schema(tmp_path_factory):
     cache = tmp_path_factory.mktemp("schema-cache")
-    matcher = Matcher(embedder=FakeEmbedder(), cache_dir=cache, params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95))
+    matcher = Matcher(
+        embedder=FakeEmbedder(),
+        cache_dir=cache,
+        params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95),
+    )
     with serving(create_app(Settings(cache_dir=cache, max_body_bytes=200_000), matcher=matcher)) as url:
         yield schemathesis.openapi.from_url(f"{url}/openapi.json")
 
@@ -34,7 +38,9 @@ def test_no_server_errors(live_schema):
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case):
             response = case.call(timeout=30)
-            assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+            assert response.status_code < 500, (
+                f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+            )
 
         try:
             check()

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence_matcher.index.embedders import OnnxEmbedder, _length_sorted_batches, default_model_dir, encode_groups, load_embedder
+from evidence_matcher.index.embedders import (
+    OnnxEmbedder,
+    _length_sorted_batches,
+    default_model_dir,
+    encode_groups,
+    load_embedder,
+)
 
 
 def _padded_tokens(lengths, batches, row_cost=24):
@@ -34,7 +40,10 @@ def test_a_long_tail_gets_batches_of_its_own():
 
 TEXTS = [
     ["I led the migration of 40 services to the new region in Q3.", "ok", "I wrote the runbook."],
-    ["After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push; I proposed a staged rollout gate.", "Café, naïve — “quotes” and emoji 🚀 too."],
+    [
+        "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push; I proposed a staged rollout gate.",
+        "Café, naïve — “quotes” and emoji 🚀 too.",
+    ],
     [],
     [f"I mentored engineer number {i} through an incident command rotation." for i in range(70)],
 ]
@@ -49,4 +58,6 @@ def test_fp32_vectors_do_not_depend_on_workers_or_batch_mates(cache_dir):
     assert [v.shape for v in together] == [(len(t), 384) for t in TEXTS]
     for text, vectors in zip(TEXTS, together):
         np.testing.assert_allclose(vectors, one.encode(text), atol=1e-5)
-    np.testing.assert_allclose(np.concatenate(encode_groups(two, TEXTS)), two.encode([s for t in TEXTS for s in t]), atol=1e-5)
+    np.testing.assert_allclose(
+        np.concatenate(encode_groups(two, TEXTS)), two.encode([s for t in TEXTS for s in t]), atol=1e-5
+    )

@@ -32,7 +32,14 @@ def server(real_matcher, cache_dir):
 def test_paste_match_click_and_see_the_citation_highlighted(server, width, height, name):
     from playwright.sync_api import sync_playwright
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
         page = browser.new_page(viewport={"width": width, "height": height})
@@ -45,7 +52,10 @@ def test_paste_match_click_and_see_the_citation_highlighted(server, width, heigh
         button.click()
         marks = page.locator("#doc mark")
         assert marks.count() >= 1
-        assert marks.first.inner_text() == "I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops."
+        assert (
+            marks.first.inner_text()
+            == "I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops."
+        )
         assert "Gaps" in page.inner_text("#gaps-title")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"match-{name}.png"), full_page=True)
@@ -58,7 +68,14 @@ def test_the_file_picker_reads_a_docx_through_the_server(server, tmp_path):
     from tests.test_score import make_docx
 
     make_docx(tmp_path / "promo.docx", "Priya ran the quarterly reliability review for all fourteen Kafka clusters.")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
         page = browser.new_page()

@@ -19,7 +19,11 @@ def run(*args, stdin: bytes | None = None, env_extra: dict | None = None, cache_
         del env["EVIDENCE_CACHE_DIR"]
     return subprocess.run(
         [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", *args],
-        input=stdin, capture_output=True, cwd=ROOT, env=env, timeout=300,
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
     )
 
 
@@ -54,7 +58,14 @@ def test_directory_instead_of_file(tmp_path):
 
 
 def test_unknown_rubric(tmp_path):
-    proc = run("tag", "-", "--rubric", "ic9-wizard", stdin=b"I mentored two engineers toward promotion this year.", cache_dir=tmp_path)
+    proc = run(
+        "tag",
+        "-",
+        "--rubric",
+        "ic9-wizard",
+        stdin=b"I mentored two engineers toward promotion this year.",
+        cache_dir=tmp_path,
+    )
     assert_one_line_error(proc, "unknown rubric 'ic9-wizard'")
 
 
@@ -64,14 +75,23 @@ def test_text_over_the_size_limit(tmp_path):
 
 
 def test_unknown_model_directory(tmp_path):
-    proc = run("tag", "-", stdin=b"I mentored two engineers this year.", env_extra={"EVIDENCE_MODEL_DIR": str(tmp_path)}, cache_dir=tmp_path)
+    proc = run(
+        "tag",
+        "-",
+        stdin=b"I mentored two engineers this year.",
+        env_extra={"EVIDENCE_MODEL_DIR": str(tmp_path)},
+        cache_dir=tmp_path,
+    )
     assert_one_line_error(proc, "not a sentence-transformers model directory")
 
 
 def test_rubric_list_and_show():
     listed = run("rubric", "list")
     assert listed.returncode == 0
-    assert "ic6-principal-reliability-engineer\tIC6 Principal Reliability Engineer\t53 behaviors, 2 notes" in listed.stdout.decode()
+    assert (
+        "ic6-principal-reliability-engineer\tIC6 Principal Reliability Engineer\t53 behaviors, 2 notes"
+        in listed.stdout.decode()
+    )
     shown = run("rubric", "show", "ic6-principal-reliability-engineer").stdout.decode()
     assert "systems-design.9" in shown and "(note: not matched)" in shown
 
@@ -111,7 +131,9 @@ def test_index_build_and_info(cache_dir):
     assert run("index", "build", cache_dir=cache_dir).returncode == 0
     info = json.loads(run("index", "info", cache_dir=cache_dir).stdout)
     assert info["index_type"] == "flat-ip" and info["dimension"] == 384 and info["current"] is True
-    assert info["model_id"].startswith("sentence-transformers/all-MiniLM-L6-v2+evidence-encoder:")  # the shipped encoder, no per-rubric adaptation
+    assert info["model_id"].startswith(
+        "sentence-transformers/all-MiniLM-L6-v2+evidence-encoder:"
+    )  # the shipped encoder, no per-rubric adaptation
 
 
 def test_judge_llm_without_a_model_is_a_clear_error(tmp_path):
@@ -125,16 +147,45 @@ def test_no_text_leaves_the_machine_unless_the_user_asked(cache_dir):
     from tests.llm_server import ScriptedServer, completion
 
     text = b"- I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.\n"
-    answer = json.dumps({"behaviors": [{"behavior_id": "hiring.1", "verdict": "strong", "rationale": "Ran debriefs.", "quotes": ["I sat on the hiring committee for senior SRE candidates"]}]})
+    answer = json.dumps(
+        {
+            "behaviors": [
+                {
+                    "behavior_id": "hiring.1",
+                    "verdict": "strong",
+                    "rationale": "Ran debriefs.",
+                    "quotes": ["I sat on the hiring committee for senior SRE candidates"],
+                }
+            ]
+        }
+    )
     with ScriptedServer(lambda body: (200, completion(answer), 0.0)) as server:
         stray = {"OPENAI_API_KEY": "sk-stray", "OPENAI_BASE_URL": server.base_url}
         proc = run("tag", "-", "--format", "json", stdin=text, env_extra=stray, cache_dir=cache_dir)
         assert proc.returncode == 0, proc.stderr.decode()
         assert json.loads(proc.stdout)["judge"]["mode"] == "offline"
-        forced = run("tag", "-", "--judge", "offline", "--format", "json", stdin=text, env_extra={**stray, "EVIDENCE_LLM_MODEL": "m"}, cache_dir=cache_dir)
+        forced = run(
+            "tag",
+            "-",
+            "--judge",
+            "offline",
+            "--format",
+            "json",
+            stdin=text,
+            env_extra={**stray, "EVIDENCE_LLM_MODEL": "m"},
+            cache_dir=cache_dir,
+        )
         assert json.loads(forced.stdout)["judge"]["mode"] == "offline"
         assert server.requests == []
-        asked = run("tag", "-", "--format", "json", stdin=text, env_extra={**stray, "EVIDENCE_LLM_MODEL": "m"}, cache_dir=cache_dir)
+        asked = run(
+            "tag",
+            "-",
+            "--format",
+            "json",
+            stdin=text,
+            env_extra={**stray, "EVIDENCE_LLM_MODEL": "m"},
+            cache_dir=cache_dir,
+        )
         assert asked.returncode == 0, asked.stderr.decode()
         result = json.loads(asked.stdout)
         assert len(server.requests) == 1 and server.requests[0]["model"] == "m"

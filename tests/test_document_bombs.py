@@ -74,7 +74,9 @@ def _pdf_bomb(path: Path, inflated_bytes: int = 300_000_000) -> Path:
         offsets.append(len(out))
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(
+        b"%010d 00000 n \n" % o for o in offsets
+    )
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     path.write_bytes(bytes(out))
     return path
@@ -87,7 +89,9 @@ def _rss_mb() -> float:
 @pytest.fixture(scope="module")
 def bombs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bombs")
-    docx_bomb = _docx(folder / "bomb.docx", (b"<w:p/>" * 50_000 for _ in range(1_000)))  # ~300 MB of XML, deflates to well under 1 MB
+    docx_bomb = _docx(
+        folder / "bomb.docx", (b"<w:p/>" * 50_000 for _ in range(1_000))
+    )  # ~300 MB of XML, deflates to well under 1 MB
     long_text = _docx(folder / "long.docx", _paragraphs(20_000))
     pdf_bomb = _pdf_bomb(folder / "bomb.pdf")
     return {"docx": docx_bomb, "long": long_text, "pdf": pdf_bomb}
@@ -100,7 +104,10 @@ def test_the_generated_files_are_small_bombs(bombs):
 
 
 # pypdf stops inflating the PDF's stream at its bound and extracts nothing from it: "no text".
-@pytest.mark.parametrize("kind, reason", [("docx", "bomb.docx: .*expands"), ("long", "over the 100,000-character limit"), ("pdf", "bomb.pdf: ")])
+@pytest.mark.parametrize(
+    "kind, reason",
+    [("docx", "bomb.docx: .*expands"), ("long", "over the 100,000-character limit"), ("pdf", "bomb.pdf: ")],
+)
 def test_a_bomb_is_refused_fast_without_memory_growth(bombs, kind, reason):
     before = _rss_mb()
     started = time.perf_counter()
@@ -111,7 +118,11 @@ def test_a_bomb_is_refused_fast_without_memory_growth(bombs, kind, reason):
 
 
 def test_extract_answers_a_bomb_with_422_and_a_reason(bombs, tmp_path):
-    matcher = Matcher(embedder=FakeEmbedder(), cache_dir=tmp_path, params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95))
+    matcher = Matcher(
+        embedder=FakeEmbedder(),
+        cache_dir=tmp_path,
+        params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95),
+    )
     with TestClient(create_app(Settings(cache_dir=tmp_path, max_chars=100_000), matcher=matcher)) as client:
         for kind, name in (("docx", "bomb.docx"), ("long", "long.docx"), ("pdf", "bomb.pdf")):
             response = client.post(f"/v1/extract?filename={name}", content=bombs[kind].read_bytes())

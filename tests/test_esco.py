@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from evidence_matcher.errors import DatasetError
 from evidence_matcher.eval.esco import (
     detect_csv_format,
     eval_rubric,
@@ -33,7 +34,6 @@ from evidence_matcher.eval.retrieval import (
 )
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
-from evidence_matcher.errors import DatasetError
 from tests.conftest import ROOT, SHARED, FakeEmbedder
 
 FIXTURES = ROOT / "tests" / "fixtures" / "esco"
@@ -83,12 +83,22 @@ def test_published_files_load_as_published_with_a_report_of_what_was_dropped():
     assert detect_csv_format(FIXTURES / "two_column.csv") == "esco"
     dropped = DroppedLabels()
     samples = load_esco_csv(FIXTURES / "two_column.csv", RUBRIC, strict=False, dropped=dropped)
-    assert [s.text for s in samples] == ["javascript reactjs java", "We query SQL databases daily", "Knows COBOL and SQL", "Industry: Financial Services"]
+    assert [s.text for s in samples] == [
+        "javascript reactjs java",
+        "We query SQL databases daily",
+        "Knows COBOL and SQL",
+        "Industry: Financial Services",
+    ]
     assert samples[2].gold == {_id("SQL")} and samples[3].gold == set()  # a real negative stays one
     assert all(label.evidence == [] for s in samples for label in s.labels)  # no spans in this format
-    assert dropped.labels == {"COBOL": 2} and dropped.sentences_left_out == 1  # "Knows COBOL well" is not made a negative
+    assert (
+        dropped.labels == {"COBOL": 2} and dropped.sentences_left_out == 1
+    )  # "Knows COBOL well" is not made a negative
     (line, left_out) = dropped.lines(FIXTURES / "two_column.csv")
-    assert "dropped 1 gold label(s) not in the taxonomy, 2 row(s): 'COBOL' x2" in line and "left out 1 sentence" in left_out
+    assert (
+        "dropped 1 gold label(s) not in the taxonomy, 2 row(s): 'COBOL' x2" in line
+        and "left out 1 sentence" in left_out
+    )
     with pytest.raises(DatasetError, match=r"two_column\.csv:5: label 'COBOL' is not in rubric"):
         load_esco_csv(FIXTURES / "two_column.csv", RUBRIC, strict=True)
 
@@ -98,12 +108,19 @@ def test_skillskape_list_strings_and_unk():
     assert len(samples) == 3
     assert samples[0].gold == {_id("JavaScript"), _id("Java (computer programming)")}
     assert samples[1].gold == set()  # ['UNK']
-    assert [label.behavior for label in samples[2].labels] == [_id("manage a team"), _id("show determination")]  # UNK and repeats dropped
+    assert [label.behavior for label in samples[2].labels] == [
+        _id("manage a team"),
+        _id("show determination"),
+    ]  # UNK and repeats dropped
 
 
 @pytest.mark.parametrize(
     "skills, message",
-    [("__import__('os')", "not a Python list literal"), ("'JavaScript'", "must be a list of strings"), ("['Nope']", "'Nope' is not in rubric")],
+    [
+        ("__import__('os')", "not a Python list literal"),
+        ("'JavaScript'", "must be a list of strings"),
+        ("['Nope']", "'Nope' is not in rubric"),
+    ],
 )
 def test_skillskape_bad_skills(tmp_path, skills, message):
     path = tmp_path / "s.csv"
@@ -157,7 +174,11 @@ def test_real_skillskape_loads():
 
 
 def test_query_modes():
-    text = "We build and run the data pipelines of every team; " + "we also review the code " * 9 + "; and then we ship it."
+    text = (
+        "We build and run the data pipelines of every team; "
+        + "we also review the code " * 9
+        + "; and then we ship it."
+    )
     assert query_texts("python", "segments") == ["python"]  # too short to segment: matched whole
     assert query_texts(text, "sentence") == [" ".join(text.split())]
     clauses = query_texts(text, "segments")
@@ -198,7 +219,9 @@ def test_label_vectors_are_cached(tmp_path):
     calls = embedder.calls
     again = LabelSpace.build(RUBRIC, embedder, templates=("ability to {label}",), cache_dir=tmp_path)
     assert embedder.calls == calls and again.vectors.shape == (12, embedder.dim)
-    assert np.allclose(first.vectors, again.vectors) and np.allclose(again.vectors[:6], embedder.encode(list(again.texts)))
+    assert np.allclose(first.vectors, again.vectors) and np.allclose(
+        again.vectors[:6], embedder.encode(list(again.texts))
+    )
 
 
 def test_training_rubric_holds_gold_labels_with_sentences_and_spans():
@@ -220,7 +243,11 @@ def test_a_flat_taxonomy_is_not_adapted():
 def test_short_texts_are_matched_whole(tmp_path):
     """A job-ad line the segmenter skips as a title is still scored, as one segment."""
     embedder = FakeEmbedder()
-    matcher = Matcher(embedder=embedder, cache_dir=tmp_path, params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7))
+    matcher = Matcher(
+        embedder=embedder,
+        cache_dir=tmp_path,
+        params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7),
+    )
     index = matcher.rubric_index(RUBRIC)
     (analysis,) = matcher.analyze_many(["  SQL\n"], index)
     assert [(s.start, s.end, s.quote) for s in analysis.segments] == [(2, 5, "SQL")]
@@ -252,7 +279,9 @@ def test_cli_eval_run_and_retrieval_on_a_csv(fake_model):
     published = runner.invoke(app, ["eval", str(FIXTURES / "two_column.csv"), "--no-log"])
     assert published.exit_code == 0 and "dropped 1 gold label(s) not in the taxonomy" in published.output
     strict = runner.invoke(app, ["eval", str(FIXTURES / "two_column.csv"), "--no-log", "--strict"])
-    assert strict.exit_code == 1 and "label 'COBOL' is not in rubric" in str(strict.exception)  # main() prints it as one line
+    assert strict.exit_code == 1 and "label 'COBOL' is not in rubric" in str(
+        strict.exception
+    )  # main() prints it as one line
     retrieval = runner.invoke(app, ["eval", "retrieval", dataset, "--format", "json"])
     assert retrieval.exit_code == 0, retrieval.output
     assert '"labels": 6' in retrieval.output and '"with_labels": 3' in retrieval.output

@@ -3,13 +3,13 @@ import json
 import numpy as np
 import pytest
 
+from evidence_matcher.errors import DatasetError
 from evidence_matcher.eval.dataset import load_dataset, split_of
 from evidence_matcher.eval.fit import fit_params
 from evidence_matcher.eval.metrics import CitationScores, SetScores, ranking_metrics, sample_counts
 from evidence_matcher.index.rubric_index import build_rubric_index
-from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.decision import DecisionParams
-from evidence_matcher.errors import DatasetError
+from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 from tests.conftest import ROOT
 
@@ -76,7 +76,10 @@ def _write(tmp_path, rows):
 
 def test_labels_may_name_behavior_text(tmp_path):
     text = RUBRIC.locate("hiring.1")[2].text
-    path = _write(tmp_path, [{"id": "x", "text": "I ran debriefs.", "labels": [{"behavior": text, "evidence": ["I ran debriefs."]}]}])
+    path = _write(
+        tmp_path,
+        [{"id": "x", "text": "I ran debriefs.", "labels": [{"behavior": text, "evidence": ["I ran debriefs."]}]}],
+    )
     assert load_dataset(path, RUBRIC)[0].gold == {"hiring.1"}
 
 
@@ -101,7 +104,11 @@ def test_fit_finds_the_separating_threshold(fake_embedder, tmp_path):
         {"id": f"pos{i}", "text": hiring, "labels": [{"behavior": "hiring.1", "evidence": [hiring]}]} for i in range(6)
     ] + [{"id": f"neg{i}", "text": "zebra quartz violin nebula", "labels": []} for i in range(6)]
     samples = load_dataset(_write(tmp_path, rows), RUBRIC)
-    matcher = Matcher(embedder=fake_embedder, cache_dir=tmp_path, params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7))
+    matcher = Matcher(
+        embedder=fake_embedder,
+        cache_dir=tmp_path,
+        params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7),
+    )
     index = build_rubric_index(RUBRIC, fake_embedder)
     analyses = matcher.analyze_many([s.text for s in samples], index)
     params, stats = fit_params(samples, analyses, index, "synthetic", fake_embedder.model_id)

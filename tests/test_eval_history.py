@@ -42,12 +42,32 @@ def _rows() -> list[dict]:
     (missed gold), a partial, negatives with and without a stray example, names and pronouns."""
     hiring, design, comms = _example("hiring.1"), _example("systems-design.1"), _example("communication.1")
     return [
-        {"id": "s1", "text": f"She said: {hiring} Then he left.", "labels": [{"behavior": "hiring.1", "evidence": [hiring]}]},
-        {"id": "s2", "text": f"{design} Arjun helped her team.", "labels": [{"behavior": "systems-design.1", "evidence": [design]}, {"behavior": "hiring.1", "evidence": ["Arjun helped her team."]}]},
-        {"id": "s3", "text": f"{comms} {hiring}", "labels": [{"behavior": "communication.1", "evidence": [comms]}], "partial": ["hiring.1"]},
+        {
+            "id": "s1",
+            "text": f"She said: {hiring} Then he left.",
+            "labels": [{"behavior": "hiring.1", "evidence": [hiring]}],
+        },
+        {
+            "id": "s2",
+            "text": f"{design} Arjun helped her team.",
+            "labels": [
+                {"behavior": "systems-design.1", "evidence": [design]},
+                {"behavior": "hiring.1", "evidence": ["Arjun helped her team."]},
+            ],
+        },
+        {
+            "id": "s3",
+            "text": f"{comms} {hiring}",
+            "labels": [{"behavior": "communication.1", "evidence": [comms]}],
+            "partial": ["hiring.1"],
+        },
         {"id": "s4", "text": "zebra quartz violin nebula. His notes were fine.", "labels": []},
         {"id": "s5", "text": f"Priya wrote: {design}", "labels": []},
-        {"id": "s6", "text": "marmot tundra lantern. Maya thanked him.", "labels": [{"behavior": "communication.1", "evidence": ["Maya thanked him."]}]},
+        {
+            "id": "s6",
+            "text": "marmot tundra lantern. Maya thanked him.",
+            "labels": [{"behavior": "communication.1", "evidence": ["Maya thanked him."]}],
+        },
     ]
 
 
@@ -113,8 +133,17 @@ def _result(sid: str, predicted: set[str], gold: set[str], partial: set[str] = f
     fp = sorted(b for b in scored if b in predicted and b not in gold)
     fn = sorted(b for b in scored if b in gold and b not in predicted)
     return SampleResult(
-        id=sid, predicted=sorted(predicted), gold=sorted(gold), partial=sorted(partial), false_positives=fp, false_negatives=fn,
-        citations={}, ranked=sorted(predicted), tp=len(predicted & gold), fp=len(fp), fn=len(fn),
+        id=sid,
+        predicted=sorted(predicted),
+        gold=sorted(gold),
+        partial=sorted(partial),
+        false_positives=fp,
+        false_negatives=fn,
+        citations={},
+        ranked=sorted(predicted),
+        tp=len(predicted & gold),
+        fp=len(fp),
+        fn=len(fn),
     )
 
 
@@ -128,7 +157,9 @@ def test_paired_bootstrap_interval_on_known_data():
     recall = deltas["micro_recall"]
     assert recall.a == 0.5 and recall.b == 1.0 and recall.delta == 0.5
     assert 0.25 <= recall.low <= 0.35 and 0.65 <= recall.high <= 0.75 and recall.significant
-    assert deltas["micro_precision"].delta == 0.0 and not deltas["micro_precision"].significant  # both 1.0 whenever defined
+    assert (
+        deltas["micro_precision"].delta == 0.0 and not deltas["micro_precision"].significant
+    )  # both 1.0 whenever defined
     again = {m.key: m for m in bootstrap_deltas(a, b, resamples=4000, seed=7)}
     assert again["micro_recall"] == recall  # fixed seed: the same interval
 
@@ -142,7 +173,13 @@ def test_sample_change_against_gold():
     a = _result("s", {"g.1", "f.1", "p.1"}, {"g.1", "g.2"}, {"p.1"})
     b = _result("s", {"g.2", "f.2"}, {"g.1", "g.2"}, {"p.1"})
     c = sample_change(a, b)
-    assert (c.gained, c.lost, c.new_false_positives, c.fixed_false_positives, c.other) == (["g.2"], ["g.1"], ["f.2"], ["f.1"], ["p.1"])
+    assert (c.gained, c.lost, c.new_false_positives, c.fixed_false_positives, c.other) == (
+        ["g.2"],
+        ["g.1"],
+        ["f.2"],
+        ["f.1"],
+        ["p.1"],
+    )
     assert (c.errors_a, c.errors_b) == (2, 2)
     assert sample_change(a, a) is None
 
@@ -166,7 +203,11 @@ def test_compare_two_records(record):
     c = compare_records(record, b, resamples=500)
     assert c.shared_samples == 6 and c.only_a == c.only_b == 0
     changed = {x.id: x for x in c.changed}
-    assert set(changed) == {"s1", "s5"} and changed["s1"].lost == ["hiring.1"] and changed["s5"].fixed_false_positives == ["systems-design.1"]
+    assert (
+        set(changed) == {"s1", "s5"}
+        and changed["s1"].lost == ["hiring.1"]
+        and changed["s5"].fixed_false_positives == ["systems-design.1"]
+    )
     m = {x.key: x for x in c.metrics}
     assert m["abstention"].b - m["abstention"].a == pytest.approx(0.5)  # s5 now abstains: 2 of 2 negatives
     assert m["micro_recall"].delta < 0
@@ -185,7 +226,9 @@ def test_history_saves_lists_and_resolves(record, tmp_path):
     p1, p2 = history.save(first), history.save(second)
     rows = history.rows()
     assert [r["id"] for r in rows] == [second.run_id, first.run_id]  # newest first
-    assert rows[0]["primary_value"] == record.metrics["micro_f1"] and json.loads(rows[0]["metrics_json"]) == record.metrics
+    assert (
+        rows[0]["primary_value"] == record.metrics["micro_f1"] and json.loads(rows[0]["metrics_json"]) == record.metrics
+    )
     assert history.resolve("last") == p2 and history.resolve("20260101") == p1 and history.resolve(str(p1)) == p1
     assert load_record(p1).run_id == first.run_id
     with pytest.raises(RunError, match="ambiguous"):
@@ -229,20 +272,41 @@ def cli(monkeypatch, tmp_path, fake_matcher):
 def test_fail_under_exits_2_and_names_the_metric(cli, dataset, tmp_path):
     ok = cli("eval", str(dataset), "--split", "all", "--log-dir", str(tmp_path / "runs"), "--fail-under", "f1=0.1")
     assert ok.exit_code == 0, ok.output
-    bad = cli("eval", str(dataset), "--split", "all", "--log-dir", str(tmp_path / "runs"), "--fail-under", "f1=0.1,rp@5=1.01")
+    bad = cli(
+        "eval", str(dataset), "--split", "all", "--log-dir", str(tmp_path / "runs"), "--fail-under", "f1=0.1,rp@5=1.01"
+    )
     assert bad.exit_code == 2
     assert re.search(r"FAIL rp@5 \d\.\d{3} < floor 1\.010", bad.output) and "quality gate failed: rp@5" in bad.output
     listing = cli("eval", "runs", "--log-dir", str(tmp_path / "runs"))
-    assert listing.exit_code == 0 and len(listing.output.strip().splitlines()) == 3  # header + both runs (a failing run is kept)
+    assert (
+        listing.exit_code == 0 and len(listing.output.strip().splitlines()) == 3
+    )  # header + both runs (a failing run is kept)
     shown = cli("eval", "show", "last", "--log-dir", str(tmp_path / "runs"))
     assert shown.exit_code == 0 and "micro_f1" in shown.output and "tiny.jsonl" in shown.output
-    compared = cli("eval", "compare", "last", str(next((tmp_path / "runs").glob("*.json"))), "--log-dir", str(tmp_path / "runs"), "--resamples", "200")
+    compared = cli(
+        "eval",
+        "compare",
+        "last",
+        str(next((tmp_path / "runs").glob("*.json"))),
+        "--log-dir",
+        str(tmp_path / "runs"),
+        "--resamples",
+        "200",
+    )
     assert compared.exit_code == 0 and "0 samples changed predictions" in compared.output
 
 
 def test_unknown_fail_under_key_is_one_line_before_any_work(dataset):
     """Through the installed CLI: a typo in the gate fails at once (exit 1), listing valid keys."""
-    cmd = [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", "eval", str(dataset), "--fail-under", "rp@50=0.5"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from evidence_matcher.api.cli import main; main()",
+        "eval",
+        str(dataset),
+        "--fail-under",
+        "rp@50=0.5",
+    ]
     out = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 1
     assert out.stderr.startswith("Error: --fail-under: unknown metric 'rp@50'; valid:") and "rp@5" in out.stderr
@@ -254,7 +318,15 @@ def test_unknown_fail_under_key_is_one_line_before_any_work(dataset):
 
 def test_run_report_has_its_sections(record, cli, tmp_path, dataset):
     page = render_run(record)
-    for section in ("F1 per behavior", "Area confusion", "Worst samples", "hiring.1", "s5", "false positive", "bias.changed_samples"):
+    for section in (
+        "F1 per behavior",
+        "Area confusion",
+        "Worst samples",
+        "hiring.1",
+        "s5",
+        "false positive",
+        "bias.changed_samples",
+    ):
         assert section in page, section
     assert "<script" not in page and "http" not in page.replace(record.dataset, "")  # self-contained
     out = tmp_path / "r.html"
@@ -267,11 +339,29 @@ def test_run_report_has_its_sections(record, cli, tmp_path, dataset):
 
 def test_area_confusion_counting():
     """A false positive counts 1, split over the sample's distinct gold areas; a negative's goes to 'no gold'."""
-    behaviors = {"a.1": BehaviorInfo(area="A", text=""), "b.1": BehaviorInfo(area="B", text=""), "c.1": BehaviorInfo(area="C", text="")}
+    behaviors = {
+        "a.1": BehaviorInfo(area="A", text=""),
+        "b.1": BehaviorInfo(area="B", text=""),
+        "c.1": BehaviorInfo(area="C", text=""),
+    }
     results = [_result("x", {"a.1", "c.1"}, {"a.1", "b.1"}), _result("y", {"c.1"}, set())]
     rec = EvalRecord(
-        dataset="d", dataset_sha256="0", split="all", samples=2, rubric_id="r", rubric_fingerprint="f", model="m", thresholds={},
-        git_commit="c", python="3", seconds=0, metrics={}, per_area={}, per_behavior={}, behaviors=behaviors, results=results,
+        dataset="d",
+        dataset_sha256="0",
+        split="all",
+        samples=2,
+        rubric_id="r",
+        rubric_fingerprint="f",
+        model="m",
+        thresholds={},
+        git_commit="c",
+        python="3",
+        seconds=0,
+        metrics={},
+        per_area={},
+        per_behavior={},
+        behaviors=behaviors,
+        results=results,
     )
     conf = area_confusion(rec)
     cells = {(row["area"], cell["col"]): cell["value"] for row in conf["rows"] for cell in row["cells"]}
@@ -287,12 +377,18 @@ def test_area_confusion_counting():
     "text, swapped",
     [
         ("He said she would do it herself.", "She said he would do it himself."),
-        ("I coached her through the launch and her team shipped.", "I coached him through the launch and his team shipped."),
+        (
+            "I coached her through the launch and her team shipped.",
+            "I coached him through the launch and his team shipped.",
+        ),
         ("I gave her the runbook.", "I gave him the runbook."),
         ("The call was his. HIS notes, his own.", "The call was hers. HER notes, her own."),
         ("Thank him, and hers is next.", "Thank her, and his is next."),
         ("Arjun asked Priya; Mr. Omar agreed.", "Priya asked Arjun; Ms. Maya agreed."),
-        ("I mark the theme; the shed, other heroes, Hershey, Marcus's doc.", "I mark the theme; the shed, other heroes, Hershey, Fatima's doc."),
+        (
+            "I mark the theme; the shed, other heroes, Hershey, Marcus's doc.",
+            "I mark the theme; the shed, other heroes, Hershey, Fatima's doc.",
+        ),
     ],
 )
 def test_swap_is_word_bounded_and_case_preserving(text, swapped):
@@ -320,6 +416,14 @@ def test_bias_metrics_count_changes(record):
     assert record.metrics["bias.swapped_samples"] == 5  # all but s3 have a name or a pronoun
     results[0].bias = results[0].bias.model_copy(update={"added": ["x.1"], "removed": []})
     results[1].bias = results[1].bias.model_copy(update={"added": [], "removed": list(results[1].predicted)})
-    m = bias_metrics([*results[:2], *[r.model_copy(update={"bias": r.bias.model_copy(update={"added": [], "removed": []})}) for r in results[2:]]])
+    m = bias_metrics(
+        [
+            *results[:2],
+            *[
+                r.model_copy(update={"bias": r.bias.model_copy(update={"added": [], "removed": []})})
+                for r in results[2:]
+            ],
+        ]
+    )
     assert m["bias.changed_samples"] == 2 and m["bias.changed_share"] == pytest.approx(2 / 6)
     assert m["bias.added"] == 1 and m["bias.removed"] == len(results[1].predicted)

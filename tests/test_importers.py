@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evidence_matcher.errors import RubricError
 from evidence_matcher.rubrics.assemble import is_note
 from evidence_matcher.rubrics.company import parse_companies, replace_companies
-from evidence_matcher.errors import RubricError
 from evidence_matcher.rubrics.importers import detect_format, import_source, write_imported
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.schema import render_schema, schema_path
@@ -57,11 +57,18 @@ def _round_trip(imported, out: Path):
 # --- every importer on every shared file --------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [
-    "ic1_reliability_engineer.html", "ic2_reliability_engineer.html", "ic3_reliability_engineer.html",
-    "ic4_reliability_engineer.html", "ic5_staff_reliability_engineer.html", "ic6_principal_reliability_engineer.html",
-    "ic7_senior_principal_reliability_engineer.html",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ic1_reliability_engineer.html",
+        "ic2_reliability_engineer.html",
+        "ic3_reliability_engineer.html",
+        "ic4_reliability_engineer.html",
+        "ic5_staff_reliability_engineer.html",
+        "ic6_principal_reliability_engineer.html",
+        "ic7_senior_principal_reliability_engineer.html",
+    ],
+)
 def test_dropbox_level_pages_import_and_round_trip(tmp_path, name):
     page = _shared(DROPBOX / name)
     imported = import_source(page, "dropbox")
@@ -93,14 +100,18 @@ def test_a_published_folder_imports_every_level_and_skips_other_pages_with_a_rea
     _shared(DROPBOX)
     imported = import_source(DROPBOX.parent)
     assert {t.id for t, _ in imported.tracks} >= {"reliability-engineer", "software-engineer", "engineering-director"}
-    assert any(line.startswith("skipped archetypes_behaviors.html: ") and "names no level" in line for line in imported.skipped)
+    assert any(
+        line.startswith("skipped archetypes_behaviors.html: ") and "names no level" in line for line in imported.skipped
+    )
     levels = {r.id: r for _, rubrics in imported.tracks for r in rubrics}
     # A responsibility name split over two <strong> elements, and one named inside a list item.
     ic2 = levels["ic2-software-engineer"]
     assert any(resp.name == "Architecture design" and resp.behaviors for _, resp, _ in ic2.walk())
     m6 = levels["m6-engineering-director"]
     agility = [b for _, resp, b in m6.walk() if resp.name == "Agility"]
-    assert [b.text for b in agility] == ["I drive transformation for the company, help other leaders champion change, and generate excitement for change across Dropbox"]
+    assert [b.text for b in agility] == [
+        "I drive transformation for the company, help other leaders champion change, and generate excitement for change across Dropbox"
+    ]
 
 
 def test_the_appendix_alone_is_not_a_level(tmp_path):
@@ -147,18 +158,24 @@ def test_ft_engineering_has_an_ic_and_a_pm_track_sharing_the_lower_levels():
 
 
 def test_ft_legacy_examples_become_examples():
-    (_, rubrics), = import_source(_shared(FT / "operations.yml"), "ft").tracks
+    ((_, rubrics),) = import_source(_shared(FT / "operations.yml"), "ft").tracks
     assert any(b.examples for r in rubrics for b in r.behaviors)
 
 
-@pytest.mark.parametrize("name", [
-    "individual_machine_learning_engineering.md", "individual_research_scientist.md",
-    "individual_site_reliability_engineering.md", "individual_software_engineering.md", "people_leader_engineering.md",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "individual_machine_learning_engineering.md",
+        "individual_research_scientist.md",
+        "individual_site_reliability_engineering.md",
+        "individual_software_engineering.md",
+        "people_leader_engineering.md",
+    ],
+)
 def test_kensho_tracks_import_and_round_trip(tmp_path, name):
     path = _shared(KENSHO / name)
     imported = import_source(path)  # format detected
-    (_, rubrics), = imported.tracks
+    ((_, rubrics),) = imported.tracks
     assert len(rubrics) >= 4
     for lower, higher in itertools.pairwise(rubrics):
         # levels list only what changes: a skill once defined stays in every higher level
@@ -168,7 +185,7 @@ def test_kensho_tracks_import_and_round_trip(tmp_path, name):
 
 
 def test_kensho_skill_names_keep_one_id_across_levels():
-    (_, rubrics), = import_source(_shared(KENSHO / "individual_site_reliability_engineering.md"), "kensho").tracks
+    ((_, rubrics),) = import_source(_shared(KENSHO / "individual_site_reliability_engineering.md"), "kensho").tracks
     slugs = {resp.slug for r in rubrics for _, resp, _ in r.walk()}
     assert "debugging-support" in slugs and "debugging" not in slugs
     assert "implementation-and-forethought" in slugs and "implementation-forethought" not in slugs
@@ -220,7 +237,10 @@ def test_ft_fixture_numbered_lists_examples_branches_and_possessives(tmp_path):
         ("technical.2", "Reviews code from peers."),
         ("delivery-planning.1", "Support widget releases"),
     ]
-    assert junior.locate("delivery-planning.1")[2].examples == ("Supports Acme Labs' releases without help", "Knows the release checklist")
+    assert junior.locate("delivery-planning.1")[2].examples == (
+        "Supports Acme Labs' releases without help",
+        "Knows the release checklist",
+    )
     assert [r.level for r in tracks["widgets-people-manager"]] == ["junior", "senior-pm"]
     assert junior.areas[0].description == "Builds widgets."
     _round_trip(imported, tmp_path / "ft")
@@ -233,7 +253,7 @@ def test_ft_fixture_unknown_level_is_a_clear_error():
 
 def test_kensho_fixture_odd_cases(tmp_path):
     imported = import_source(FIXTURES / "kensho_track.md", companies=parse_companies(["Kensho=Acme"]))
-    (track, (one, two)), = imported.tracks
+    ((track, (one, two)),) = imported.tracks
     assert track.level_names() == ["Widget Engineer I", "Widget Engineer II"]  # trailing space dropped
     assert track.title == "Acme - Individual Contributor - Widget Engineering"
     assert one.locate("tools-and-tech.1")[2].text == "Knows git & python. Relies on documentation."
@@ -264,7 +284,7 @@ def test_output_paths(tmp_path):
     multi = import_source(FIXTURES / "kensho_track.md")
     with pytest.raises(RubricError, match="give a folder as --out, or pick one with --level"):
         write_imported(multi, tmp_path / "x.yaml")
-    path, = write_imported(multi, tmp_path / "lvl.yaml", level="Widget Engineer II")
+    (path,) = write_imported(multi, tmp_path / "lvl.yaml", level="Widget Engineer II")
     assert load_rubric_file(path).level == "Widget Engineer II"
     with pytest.raises(RubricError, match="no level 'IC9'"):
         write_imported(multi, tmp_path / "lvl.yaml", level="IC9")
@@ -273,17 +293,20 @@ def test_output_paths(tmp_path):
 # --- company names, notes, ids ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec, text, expected", [
-    ("Dropbox=EscrowTab", "beyond Dropbox’s current scope", "beyond EscrowTab’s current scope"),
-    ("Dropbox=EscrowTab", "represent Dropbox's mission", "represent EscrowTab's mission"),
-    ("Dropbox=EscrowTab", "the best outcome for Dropbox.", "the best outcome for EscrowTab."),
-    ("Dropbox=Acme Labs", "Dropbox’s culture", "Acme Labs’ culture"),
-    ("Dropbox", "Dropbox's mission and the Dropbox resilience", "The company's mission and the company resilience"),
-    ("Dropbox", "other Dropboxers and dropbox.com", "other Dropboxers and dropbox.com"),
-    ("Teams=Acme", "Teams’ roadmap", "Acme’s roadmap"),
-    ("FT=Acme Labs", "the FT's systems", "the Acme Labs' systems"),  # literal: give "the FT=..." to drop "the"
-    ("the FT=Acme Labs", "the FT's systems", "Acme Labs' systems"),
-])
+@pytest.mark.parametrize(
+    "spec, text, expected",
+    [
+        ("Dropbox=EscrowTab", "beyond Dropbox’s current scope", "beyond EscrowTab’s current scope"),
+        ("Dropbox=EscrowTab", "represent Dropbox's mission", "represent EscrowTab's mission"),
+        ("Dropbox=EscrowTab", "the best outcome for Dropbox.", "the best outcome for EscrowTab."),
+        ("Dropbox=Acme Labs", "Dropbox’s culture", "Acme Labs’ culture"),
+        ("Dropbox", "Dropbox's mission and the Dropbox resilience", "The company's mission and the company resilience"),
+        ("Dropbox", "other Dropboxers and dropbox.com", "other Dropboxers and dropbox.com"),
+        ("Teams=Acme", "Teams’ roadmap", "Acme’s roadmap"),
+        ("FT=Acme Labs", "the FT's systems", "the Acme Labs' systems"),  # literal: give "the FT=..." to drop "the"
+        ("the FT=Acme Labs", "the FT's systems", "Acme Labs' systems"),
+    ],
+)
 def test_company_replacement(spec, text, expected):
     assert replace_companies(text, parse_companies([spec])) == expected
 
@@ -293,12 +316,15 @@ def test_bad_company_spec():
         parse_companies(["Dropbox="])
 
 
-@pytest.mark.parametrize("text, note", [
-    ("The expectations for code fluency do not go up beyond L3 (though some ...).", True),
-    ("The expectations for code fluency do not go beyond L3", True),
-    ("The expectations for technical strategy do not currently go up beyond L6.", True),
-    ("I set the expectations for my team and go beyond them", False),
-])
+@pytest.mark.parametrize(
+    "text, note",
+    [
+        ("The expectations for code fluency do not go up beyond L3 (though some ...).", True),
+        ("The expectations for code fluency do not go beyond L3", True),
+        ("The expectations for technical strategy do not currently go up beyond L6.", True),
+        ("I set the expectations for my team and go beyond them", False),
+    ],
+)
 def test_notes_are_recognised(text, note):
     assert is_note(text) is note
 
@@ -307,7 +333,7 @@ def test_notes_are_recognised(text, note):
 
 
 def _two_levels(tmp_path) -> Path:
-    (track, rubrics), = import_source(FIXTURES / "kensho_track.md").tracks
+    ((track, rubrics),) = import_source(FIXTURES / "kensho_track.md").tracks
     return save_track(track, rubrics, tmp_path)
 
 
@@ -337,7 +363,9 @@ def test_track_file_errors(tmp_path):
     with pytest.raises(RubricError, match="file not found"):
         load_track(path)
     with pytest.raises(ValueError):
-        Track(id="t", title="T", levels=(TrackLevel(level="a", rubric="a.yaml"), TrackLevel(level="a", rubric="b.yaml")))
+        Track(
+            id="t", title="T", levels=(TrackLevel(level="a", rubric="a.yaml"), TrackLevel(level="a", rubric="b.yaml"))
+        )
 
 
 # --- validation: untrusted files, errors a person can act on ----------------------------------------
@@ -364,13 +392,22 @@ areas:
 """
 
 
-@pytest.mark.parametrize("edit, fragment", [
-    (("id: r.2", "id: r.1"), r"r.yaml:11: areas.0.responsibilities.0.behaviors.1: duplicate behavior id 'r.1'"),
-    (("text: I do other things", "text: '  '"), r"r.yaml:12: areas.0.responsibilities.0.behaviors.1.text: .*behavior text is empty"),
-    (("      text: I do things", "      text: I do things\n      colour: red"), r"r.yaml:11: areas.0.responsibilities.0.behaviors.0.colour: unknown field 'colour'"),
-    (("id: r.2", "id: R 2"), r"r.yaml:11: areas.0.responsibilities.0.behaviors.1.id: 'R 2' is not a valid id"),
-    (("title: X\n", ""), r"r.yaml:1: title: missing required field 'title'"),
-])
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (("id: r.2", "id: r.1"), r"r.yaml:11: areas.0.responsibilities.0.behaviors.1: duplicate behavior id 'r.1'"),
+        (
+            ("text: I do other things", "text: '  '"),
+            r"r.yaml:12: areas.0.responsibilities.0.behaviors.1.text: .*behavior text is empty",
+        ),
+        (
+            ("      text: I do things", "      text: I do things\n      colour: red"),
+            r"r.yaml:11: areas.0.responsibilities.0.behaviors.0.colour: unknown field 'colour'",
+        ),
+        (("id: r.2", "id: R 2"), r"r.yaml:11: areas.0.responsibilities.0.behaviors.1.id: 'R 2' is not a valid id"),
+        (("title: X\n", ""), r"r.yaml:1: title: missing required field 'title'"),
+    ],
+)
 def test_errors_name_file_line_field_and_problem(tmp_path, edit, fragment):
     path = _rubric_yaml(tmp_path, _GOOD.replace(*edit))
     with pytest.raises(RubricError, match=fragment):
@@ -386,7 +423,9 @@ def test_empty_behaviors_are_refused(tmp_path):
 
 
 def test_validate_reports_every_problem_and_duplicate_keys(tmp_path):
-    text = _GOOD.replace("id: r.2", "id: R 2").replace("      text: I do things", "      text: I do things\n      text: again\n      colour: red")
+    text = _GOOD.replace("id: r.2", "id: R 2").replace(
+        "      text: I do things", "      text: I do things\n      text: again\n      colour: red"
+    )
     ok, lines = validate_file(_rubric_yaml(tmp_path, text))
     assert not ok
     assert any(":11: text: key 'text' given twice" in line for line in lines)
@@ -441,8 +480,14 @@ def test_bundled_rubric_satisfies_the_shipped_schema():
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", *map(str, args)],
-                          check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_cli_import_validate_and_schema(tmp_path):
@@ -456,6 +501,11 @@ def test_cli_import_validate_and_schema(tmp_path):
     proc = _cli("rubric", "validate", bad)
     assert proc.returncode == 1 and f"{bad}:11: " in proc.stderr and "duplicate behavior id 'r.1'" in proc.stderr
     proc = _cli("rubric", "import", FIXTURES / "kensho_track.md", "--out", tmp_path / "x.yaml")
-    assert proc.returncode == 1 and proc.stderr.startswith("Error: ") and "--level" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        proc.returncode == 1
+        and proc.stderr.startswith("Error: ")
+        and "--level" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
     proc = _cli("rubric", "schema")
     assert proc.returncode == 0 and json.loads(proc.stdout)["title"].startswith("evidence-matcher canonical rubric")

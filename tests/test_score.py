@@ -66,8 +66,21 @@ def mixed(tmp_path):
 
 def test_every_format_is_read_and_every_bad_file_gets_a_reason(mixed):
     found = {p.name for p in find_documents([mixed])}
-    assert found == {"a.md", "b.txt", "c.docx", "d.pdf", "empty.md", "corrupt.docx", "broken.pdf", "locked.pdf", "huge.txt"}
-    assert "principal" in read_document(mixed / "nested" / "c.docx").lower() or read_document(mixed / "nested" / "c.docx").strip()
+    assert found == {
+        "a.md",
+        "b.txt",
+        "c.docx",
+        "d.pdf",
+        "empty.md",
+        "corrupt.docx",
+        "broken.pdf",
+        "locked.pdf",
+        "huge.txt",
+    }
+    assert (
+        "principal" in read_document(mixed / "nested" / "c.docx").lower()
+        or read_document(mixed / "nested" / "c.docx").strip()
+    )
     assert len(read_document(mixed / "nested" / "d.pdf").split()) > 20
     reasons = {
         "empty.md": "empty",
@@ -121,7 +134,15 @@ def test_a_killed_run_resumes_without_losing_or_rescoring_anything(tmp_path, cac
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "OPENAI_"))}
     env["EVIDENCE_CACHE_DIR"] = str(cache_dir)
-    cmd = [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", "score", str(folder), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from evidence_matcher.api.cli import main; main()",
+        "score",
+        str(folder),
+        "--out",
+        str(out),
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = out / "results.sqlite"
     deadline = time.time() + 300

@@ -47,7 +47,9 @@ def test_the_ray_engine_stores_exactly_what_the_local_engine_stores(mixed, tmp_p
     local = score_documents(paths, driver, rubric, local_store, progress=False, engine=LocalEngine(driver))
     local_store.close()
 
-    engine = RayEngine(spec, workers=2, in_flight_per_worker=1)  # 3 chunks, 2 in flight: results come back while chunks are still submitted
+    engine = RayEngine(
+        spec, workers=2, in_flight_per_worker=1
+    )  # 3 chunks, 2 in flight: results come back while chunks are still submitted
     assert not engine.started  # it joined the instance this test started
     ray_store = ScoreStore(tmp_path / "ray" / "results.sqlite")
     try:

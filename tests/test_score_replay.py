@@ -20,11 +20,15 @@ def test_a_judged_batch_makes_one_call_per_document_and_a_second_run_none(fake_e
     paths = []
     for i in range(4):
         path = folder / f"doc-{i}.md"
-        path.write_text("# Review\n\n" + "\n".join(f"- {e}" for e in EXAMPLES[i : i + 3]) + f"\n- Copy {i}.\n", encoding="utf-8")
+        path.write_text(
+            "# Review\n\n" + "\n".join(f"- {e}" for e in EXAMPLES[i : i + 3]) + f"\n- Copy {i}.\n", encoding="utf-8"
+        )
         paths.append(path)
     offline = Matcher(embedder=fake_embedder, cache_dir=tmp_path / "cache", params=PARAMS)
     with ReplayServer(evidenced=2) as server:
-        judge = JudgeConfig(model="replay", base_url=server.base_url, timeout=10.0, max_retries=0).build(tmp_path / "llm-cache.sqlite")
+        judge = JudgeConfig(model="replay", base_url=server.base_url, timeout=10.0, max_retries=0).build(
+            tmp_path / "llm-cache.sqlite"
+        )
         judged = replace(offline, judge=judge)
         runs = []
         for run in (1, 2):
@@ -34,7 +38,12 @@ def test_a_judged_batch_makes_one_call_per_document_and_a_second_run_none(fake_e
         assert len(server.requests) == 4
     first, second = runs
     assert [o.result.usage.calls for o in first] == [1, 1, 1, 1] and all(o.result.usage.input_tokens > 0 for o in first)
-    assert [o.result.usage.calls for o in second] == [0, 0, 0, 0] and [o.result.usage.cache_hits for o in second] == [1, 1, 1, 1]
+    assert [o.result.usage.calls for o in second] == [0, 0, 0, 0] and [o.result.usage.cache_hits for o in second] == [
+        1,
+        1,
+        1,
+        1,
+    ]
     for a, b, path in zip(first, second, paths):
         text = path.read_text(encoding="utf-8")
         assert a.result.judge.mode == "llm" and a.result.judge.status == "ok"

@@ -60,7 +60,11 @@ def test_clean_text_drops_markup_but_keeps_words():
 
 
 def test_long_sentences_split_into_clauses_at_semicolons():
-    text = " ".join(["I rebuilt the storage alerting pipeline for every region"] * 5) + "; " + "and I also ran the quarterly disaster recovery drill for the whole payments org with four teams."
+    text = (
+        " ".join(["I rebuilt the storage alerting pipeline for every region"] * 5)
+        + "; "
+        + "and I also ran the quarterly disaster recovery drill for the whole payments org with four teams."
+    )
     segments = segment_text(text)
     assert len(segments) == 2
     assert segments[0].quote.endswith(";")

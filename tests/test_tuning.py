@@ -1,5 +1,5 @@
-from evidence_matcher.index.tuning import can_tune, distinct_behavior_batches, training_pairs, tuned_model_dir
 from evidence_matcher.index.embedders import default_model_dir
+from evidence_matcher.index.tuning import can_tune, distinct_behavior_batches, training_pairs, tuned_model_dir
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 

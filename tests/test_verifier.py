@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from evidence_matcher.errors import DatasetError
 from evidence_matcher.eval.corpus import Document, corpus_files, corpus_sha256, labelled_segments, load_documents
 from evidence_matcher.eval.dataset import Label, Sample, load_dataset
 from evidence_matcher.eval.metrics import genre_metrics
@@ -16,7 +17,6 @@ from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.segment import segment_text
 from evidence_matcher.matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
 from evidence_matcher.matcher.verifier import PAIR_NAMES, VERIFIER_DIR, Verifier
-from evidence_matcher.errors import DatasetError
 from tests.conftest import ROOT, SHARED, FakeEmbedder
 
 DEV = ROOT / "eval" / "datasets" / "ic6-dev.jsonl"
@@ -45,8 +45,14 @@ def test_structure_reads_section_voice_tense_and_shape():
     segments = segment_text(text)
     rows = segment_structure(text, segments)
     assert rows.shape == (3, len(STRUCT_NAMES))
-    assert heading_kind("Timeline") == 0 and heading_kind("Action items") == [n for n, _ in HEADING_KINDS].index("actions")
-    assert _feature(rows[0], "heading:timeline") == 1 and _feature(rows[0], "timestamp") == 1 and _feature(rows[0], "we") == 1
+    assert heading_kind("Timeline") == 0 and heading_kind("Action items") == [n for n, _ in HEADING_KINDS].index(
+        "actions"
+    )
+    assert (
+        _feature(rows[0], "heading:timeline") == 1
+        and _feature(rows[0], "timestamp") == 1
+        and _feature(rows[0], "we") == 1
+    )
     assert _feature(rows[0], "list_item") == 1
     assert _feature(rows[1], "heading:actions") == 1 and _feature(rows[1], "future") == 1
     assert _feature(rows[2], "starts_with_i") == 1 and _feature(rows[2], "question") == 1
@@ -59,7 +65,9 @@ def test_shipped_parameters_come_from_the_corpus_in_the_repository():
     verifier, encoder = Verifier.load(), json.loads((ENCODER_DIR / "card.json").read_text())
     assert verifier.card["corpus_sha256"] == corpus_sha256(files) == encoder["corpus_sha256"]
     assert verifier.card["pair_features"] == PAIR_NAMES and verifier.card["structure_features"] == list(STRUCT_NAMES)
-    assert verifier.card["base_model"].endswith(f"+evidence-encoder:{adapter_fingerprint()}")  # trained on this adapter's vectors
+    assert verifier.card["base_model"].endswith(
+        f"+evidence-encoder:{adapter_fingerprint()}"
+    )  # trained on this adapter's vectors
     assert verifier.weights["w1"].shape[0] == 2 * 384 + len(PAIR_NAMES) + len(STRUCT_NAMES)
     shipped = sum(p.stat().st_size for folder in (VERIFIER_DIR, ENCODER_DIR) for p in folder.iterdir())
     assert shipped < 25 * 1024 * 1024
@@ -93,8 +101,20 @@ def test_the_corpus_is_large_balanced_and_every_quote_verbatim():
 
 
 def test_corpus_errors_name_the_file_line_and_problem(tmp_path):
-    good = {"id": "x-1", "ladder": "ic6", "genre": "self-review", "text": "I ran the hiring committee for senior SREs.",
-            "segments": [{"quote": "I ran the hiring committee for senior SREs.", "behaviors": ["hiring.1"], "actor": "subject", "kind": "deed"}]}
+    good = {
+        "id": "x-1",
+        "ladder": "ic6",
+        "genre": "self-review",
+        "text": "I ran the hiring committee for senior SREs.",
+        "segments": [
+            {
+                "quote": "I ran the hiring committee for senior SREs.",
+                "behaviors": ["hiring.1"],
+                "actor": "subject",
+                "kind": "deed",
+            }
+        ],
+    }
     path = tmp_path / "c.jsonl"
     cases = [
         ({**good, "segments": [{**good["segments"][0], "quote": "I ran it."}]}, "not verbatim"),
@@ -113,7 +133,11 @@ def test_corpus_errors_name_the_file_line_and_problem(tmp_path):
 
 
 def test_eval_reports_metrics_per_genre(tmp_path):
-    matcher = Matcher(embedder=FakeEmbedder(), cache_dir=tmp_path, params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7))
+    matcher = Matcher(
+        embedder=FakeEmbedder(),
+        cache_dir=tmp_path,
+        params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7),
+    )
     index = matcher.rubric_index()
     hiring = "I am an active participant in the hiring process for senior candidates (for example, by participating in hiring committee, debriefs etc)"
     samples = [
@@ -122,7 +146,9 @@ def test_eval_reports_metrics_per_genre(tmp_path):
     ]
     record = evaluate(matcher, samples, index, DEV, "all")
     assert set(record.per_genre) == {"self-review", "incident-review"}
-    assert record.per_genre["self-review"]["micro_f1"] == 1.0 and record.per_genre["incident-review"]["abstention"] == 1.0
+    assert (
+        record.per_genre["self-review"]["micro_f1"] == 1.0 and record.per_genre["incident-review"]["abstention"] == 1.0
+    )
     assert genre_metrics(record.results) == record.per_genre
 
 

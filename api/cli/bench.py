@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,11 +12,21 @@ from .root import app
 
 @app.command()
 def bench(
-    dataset: Optional[Path] = typer.Option(None, "--dataset", help="JSONL whose texts to use (default: the bundled dev set)."),
+    dataset: Path | None = typer.Option(
+        None, "--dataset", help="JSONL whose texts to use (default: the bundled dev set)."
+    ),
     repeats: int = typer.Option(3, "--repeats", min=1),
-    scoring: bool = typer.Option(False, "--score", help="Also batch-score 200 synthetic ~1,000-word promo docs (a few minutes)."),
-    engine: str = typer.Option("local", "--engine", help="With --score: ray also scores them with --engine ray on this machine."),
-    llm_replay: bool = typer.Option(False, "--llm-replay", help="With --score: also score them twice with the LLM judge against a local replay server."),
+    scoring: bool = typer.Option(
+        False, "--score", help="Also batch-score 200 synthetic ~1,000-word promo docs (a few minutes)."
+    ),
+    engine: str = typer.Option(
+        "local", "--engine", help="With --score: ray also scores them with --engine ray on this machine."
+    ),
+    llm_replay: bool = typer.Option(
+        False,
+        "--llm-replay",
+        help="With --score: also score them twice with the LLM judge against a local replay server.",
+    ),
 ):
     """Measure speed: tagging throughput against bare model.encode, and cold start."""
     import json
@@ -31,7 +40,10 @@ def bench(
         texts = [json.loads(line)["text"] for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     else:
         texts = [EXAMPLE.read_text(encoding="utf-8")] * 40
-    typer.echo(f"texts: {source if source.is_file() else EXAMPLE} ({len(texts)} documents); backend {settings.backend}", err=True)
+    typer.echo(
+        f"texts: {source if source.is_file() else EXAMPLE} ({len(texts)} documents); backend {settings.backend}",
+        err=True,
+    )
     matcher = build_matcher(settings)
     results = {**throughput(matcher, texts, repeats), **cold_start(EXAMPLE, repeats)}
     if scoring:
@@ -41,6 +53,8 @@ def bench(
             raise typer.BadParameter("--engine must be local or ray")
         spec = matcher_spec(settings, "offline") if engine == "ray" else None
         with tempfile.TemporaryDirectory() as folder:
-            results.update(scoring_throughput(matcher, texts, Path(folder), spec=spec, ray=engine == "ray", llm_replay=llm_replay))
+            results.update(
+                scoring_throughput(matcher, texts, Path(folder), spec=spec, ray=engine == "ray", llm_replay=llm_replay)
+            )
     for key, value in results.items():
         typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from typer.core import TyperGroup
@@ -36,19 +35,45 @@ class EvalFormat(str, Enum):
 
 @eval_app.command("run")
 def eval_run(
-    dataset: Path = typer.Argument(..., help="A JSONL dataset (see README: Evaluation), or an ESCO / SkillSkape CSV benchmark."),
-    rubric: Optional[str] = typer.Option(None, "--rubric", "-r", help="Default: the IC6 ladder; for a CSV, the skills_en_label.txt beside it (a .txt label list is imported)."),
-    split: Optional[str] = typer.Option(None, "--split", help="all, fit or test (default: test for JSONL, where thresholds are fitted on 'fit'; all for a CSV)."),
-    strict: bool = typer.Option(False, "--strict", help="A gold label missing from the taxonomy is an error (default: dropped, counted and reported)."),
+    dataset: Path = typer.Argument(
+        ..., help="A JSONL dataset (see README: Evaluation), or an ESCO / SkillSkape CSV benchmark."
+    ),
+    rubric: str | None = typer.Option(
+        None,
+        "--rubric",
+        "-r",
+        help="Default: the IC6 ladder; for a CSV, the skills_en_label.txt beside it (a .txt label list is imported).",
+    ),
+    split: str | None = typer.Option(
+        None,
+        "--split",
+        help="all, fit or test (default: test for JSONL, where thresholds are fitted on 'fit'; all for a CSV).",
+    ),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="A gold label missing from the taxonomy is an error (default: dropped, counted and reported).",
+    ),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
-    out: Optional[Path] = typer.Option(None, "--out", help="Also write the full JSON record here."),
-    judge: str = typer.Option("offline", "--judge", "-j", help="offline, llm, auto (llm when EVIDENCE_LLM_MODEL is set), or oracle (a judge answering from the gold labels: the judge path's ceiling)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N samples of the split."),
-    log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the full JSON record here."),
+    judge: str = typer.Option(
+        "offline",
+        "--judge",
+        "-j",
+        help="offline, llm, auto (llm when EVIDENCE_LLM_MODEL is set), or oracle (a judge answering from the gold labels: the judge path's ceiling).",
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N samples of the split."),
+    log_dir: Path | None = typer.Option(
+        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
+    ),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the run in the history."),
-    fail_under: Optional[str] = typer.Option(None, "--fail-under", help="Floors, e.g. 'micro_f1=0.55,rp@5=0.6': exit 2 when a metric is below its floor."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Write the run's HTML report here."),
-    bias: bool = typer.Option(False, "--bias", help="Also match the samples with names and pronouns swapped (eval/bias_swaps.yaml)."),
+    fail_under: str | None = typer.Option(
+        None, "--fail-under", help="Floors, e.g. 'micro_f1=0.55,rp@5=0.6': exit 2 when a metric is below its floor."
+    ),
+    html: Path | None = typer.Option(None, "--html", help="Write the run's HTML report here."),
+    bias: bool = typer.Option(
+        False, "--bias", help="Also match the samples with names and pronouns swapped (eval/bias_swaps.yaml)."
+    ),
 ):
     """Score the matcher on a dataset: precision, recall, F1 (micro, macro, per area), citations.
 
@@ -59,7 +84,9 @@ def eval_run(
     from evidence_matcher.eval.run import evaluate
 
     floors = parse_floors(fail_under) if fail_under is not None else None  # a typo fails before the run, not after
-    loaded, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True))  # JSONL, or an ESCO / SkillSkape CSV
+    loaded, samples, split = load_eval_data(
+        dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True)
+    )  # JSONL, or an ESCO / SkillSkape CSV
     settings = settings_from_env()
     matcher = build_matcher(settings, "offline" if judge == "oracle" else judge)
     index = matcher.rubric_index(loaded)
@@ -84,7 +111,7 @@ def eval_run(
         _gate(record, floors)
 
 
-def _history(settings, log_dir: Optional[Path]):
+def _history(settings, log_dir: Path | None):
     from evidence_matcher.eval.history import RunHistory, default_log_dir
 
     return RunHistory(log_dir or default_log_dir(settings.cache_dir))
@@ -106,7 +133,10 @@ def _gate(record, floors: dict[str, float]) -> None:
         if v.value is None:
             typer.echo(f"FAIL {v.key}: not measured by this run (floor {v.floor:.3f})", err=True)
         else:
-            typer.echo(f"{'ok  ' if v.passed else 'FAIL'} {v.key} {v.value:.3f} {'>=' if v.passed else '<'} floor {v.floor:.3f}", err=True)
+            typer.echo(
+                f"{'ok  ' if v.passed else 'FAIL'} {v.key} {v.value:.3f} {'>=' if v.passed else '<'} floor {v.floor:.3f}",
+                err=True,
+            )
     failed = [v.key for v in verdicts if not v.passed]
     if failed:
         typer.echo(f"quality gate failed: {', '.join(failed)} below the floor", err=True)
@@ -115,7 +145,9 @@ def _gate(record, floors: dict[str, float]) -> None:
 
 def _print_summary(record) -> None:
     split = record.split
-    typer.echo(f"{record.dataset} [{split}] {record.samples} samples, model {record.model}, judge {record.judge}, {record.seconds:.1f}s")
+    typer.echo(
+        f"{record.dataset} [{split}] {record.samples} samples, model {record.model}, judge {record.judge}, {record.seconds:.1f}s"
+    )
     if record.usage.calls or record.usage.cache_hits:
         u = record.usage
         located = u.quotes_located / u.quotes_returned if u.quotes_returned else 0.0
@@ -144,7 +176,9 @@ def _print_summary(record) -> None:
 @eval_app.command("runs")
 def eval_runs(
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs, newest first."),
-    log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
+    log_dir: Path | None = typer.Option(
+        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
+    ),
 ):
     """List recorded eval runs, newest first."""
     history = _history(settings_from_env(), log_dir)
@@ -152,7 +186,9 @@ def eval_runs(
     if not rows:
         typer.echo(f"no eval runs recorded in {history.log_dir}")
         return
-    typer.echo(f"{'id':<24} {'created':<20} {'dataset':<22} {'split':<5} {'n':>4} {'judge':<10} {'commit':<9} {'metric':<10} {'value':>6}")
+    typer.echo(
+        f"{'id':<24} {'created':<20} {'dataset':<22} {'split':<5} {'n':>4} {'judge':<10} {'commit':<9} {'metric':<10} {'value':>6}"
+    )
     for r in rows:
         value = "" if r["primary_value"] is None else f"{r['primary_value']:.3f}"
         typer.echo(
@@ -165,7 +201,9 @@ def eval_runs(
 def eval_show(
     run: str = typer.Argument("last", help="A run id, a unique prefix of one, 'last', or a path to a record JSON."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
-    log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
+    log_dir: Path | None = typer.Option(
+        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
+    ),
 ):
     """Show a recorded run: what ran (dataset, rubric, model, judge, commit) and its metrics."""
     history = _history(settings_from_env(), log_dir)
@@ -177,7 +215,9 @@ def eval_show(
         typer.echo(record.model_dump_json(indent=1))
         return
     typer.echo(f"run {record.run_id or '(unlogged)'} ({record.created or 'no date'}), {path}")
-    typer.echo(f"  dataset {record.dataset} sha256 {record.dataset_sha256[:16]}, rubric {record.rubric_id} {record.rubric_fingerprint}")
+    typer.echo(
+        f"  dataset {record.dataset} sha256 {record.dataset_sha256[:16]}, rubric {record.rubric_id} {record.rubric_fingerprint}"
+    )
     dirty = " (uncommitted changes)" if record.git_dirty else ""
     typer.echo(f"  commit {record.git_commit}{dirty}, thresholds fitted on {record.thresholds.get('fitted_on', '?')}")
     _print_summary(record)
@@ -190,8 +230,10 @@ def eval_compare(
     resamples: int = typer.Option(2000, "--resamples", min=100, help="Bootstrap resamples."),
     seed: int = typer.Option(20240501, "--seed", help="Bootstrap seed (fixed: the same runs give the same intervals)."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
-    html: Optional[Path] = typer.Option(None, "--html", help="Write the comparison's HTML report here."),
-    log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
+    html: Path | None = typer.Option(None, "--html", help="Write the comparison's HTML report here."),
+    log_dir: Path | None = typer.Option(
+        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
+    ),
 ):
     """Metric deltas B - A with paired bootstrap 95% intervals, and the samples whose predictions changed."""
     from evidence_matcher.eval.compare import compare_records
@@ -209,7 +251,9 @@ def eval_compare(
     c = comparison
     typer.echo(f"A {c.a.run_id} ({c.a.judge}, {c.a.git_commit})  ->  B {c.b.run_id} ({c.b.judge}, {c.b.git_commit})")
     skipped = f" ({c.only_a} only in A, {c.only_b} only in B: left out)" if c.only_a or c.only_b else ""
-    typer.echo(f"{c.dataset}: {c.shared_samples} shared samples{skipped}; paired bootstrap, {c.resamples} resamples, seed {c.seed}")
+    typer.echo(
+        f"{c.dataset}: {c.shared_samples} shared samples{skipped}; paired bootstrap, {c.resamples} resamples, seed {c.seed}"
+    )
     typer.echo(f"  {'metric':<24} {'A':>7} {'B':>7} {'B-A':>8}   95% interval")
     for m in c.metrics:
         mark = " *" if m.significant else ""
@@ -219,10 +263,22 @@ def eval_compare(
         typer.echo("  micro_f1 per genre (samples)")
         for g in c.per_genre:
             mark = " *" if g.delta.significant else ""
-            typer.echo(f"  {g.genre + f' ({g.samples})':<24} {g.delta.a:>7.3f} {g.delta.b:>7.3f} {g.delta.delta:>+8.3f}   [{g.delta.low:+.3f}, {g.delta.high:+.3f}]{mark}")
+            typer.echo(
+                f"  {g.genre + f' ({g.samples})':<24} {g.delta.a:>7.3f} {g.delta.b:>7.3f} {g.delta.delta:>+8.3f}   [{g.delta.low:+.3f}, {g.delta.high:+.3f}]{mark}"
+            )
     typer.echo(f"{len(c.changed)} samples changed predictions:")
     for s in c.changed:
-        parts = [f"{label} {', '.join(items)}" for label, items in (("+gold", s.gained), ("-gold", s.lost), ("+fp", s.new_false_positives), ("-fp", s.fixed_false_positives), ("~partial", s.other)) if items]
+        parts = [
+            f"{label} {', '.join(items)}"
+            for label, items in (
+                ("+gold", s.gained),
+                ("-gold", s.lost),
+                ("+fp", s.new_false_positives),
+                ("-fp", s.fixed_false_positives),
+                ("~partial", s.other),
+            )
+            if items
+        ]
         typer.echo(f"  {s.id:<28} errors {s.errors_a} -> {s.errors_b}: {'; '.join(parts)}")
 
 
@@ -230,7 +286,9 @@ def eval_compare(
 def eval_report(
     run: str = typer.Argument("last", help="A run id, a unique prefix of one, 'last', or a path to a record JSON."),
     out: Path = typer.Option(..., "--out", "-o", help="The HTML file to write."),
-    log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
+    log_dir: Path | None = typer.Option(
+        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
+    ),
 ):
     """Write a run's HTML report: per-behavior F1, area confusion, worst samples with citations."""
     _write_html(out, _history(settings_from_env(), log_dir).load(run))
@@ -240,7 +298,11 @@ def eval_report(
 def eval_fit(
     dataset: Path = typer.Argument(..., help="The development set; only its 'fit' split is used."),
     rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
-    write: bool = typer.Option(False, "--write", help="Save as the shipped thresholds of this backend and decision (matcher/thresholds[.adapted][.onnx-int8].json)."),
+    write: bool = typer.Option(
+        False,
+        "--write",
+        help="Save as the shipped thresholds of this backend and decision (matcher/thresholds[.adapted][.onnx-int8].json).",
+    ),
 ):
     """Fit the decision thresholds on the fit split of a development set."""
     from evidence_matcher.eval.dataset import file_sha256, load_dataset

@@ -20,7 +20,9 @@ def index_build(rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"))
     matcher = build_matcher(settings_from_env())
     index = matcher.rubric_index(rubric)
     meta = index.vectors.meta
-    typer.echo(f"{meta['rubric_id']}: {meta['count']} vectors ({meta['behaviors']} behaviors), {meta['index_type']}, model {meta['model_id']}")
+    typer.echo(
+        f"{meta['rubric_id']}: {meta['count']} vectors ({meta['behaviors']} behaviors), {meta['index_type']}, model {meta['model_id']}"
+    )
 
 
 @index_app.command("info")

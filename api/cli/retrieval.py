@@ -6,7 +6,6 @@ import json
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,12 +24,26 @@ class QueryOption(str, Enum):
 @eval_app.command("retrieval")
 def eval_retrieval(
     dataset: Path = typer.Argument(..., help="An ESCO / SkillSkape CSV benchmark (or a JSONL dataset)."),
-    rubric: Optional[str] = typer.Option(None, "--rubric", "-r", help="Default: the skills_en_label.txt beside a CSV (a .txt label list is imported)."),
-    split: Optional[str] = typer.Option(None, "--split", help="all, fit or test (default: all for a CSV, test for JSONL)."),
-    strict: bool = typer.Option(False, "--strict", help="A gold label missing from the taxonomy is an error (default: dropped, counted and reported)."),
-    query: QueryOption = typer.Option(QueryOption.sentence, "--query", help="sentence (whole text), segments (the matcher's), or both."),
-    lexical: bool = typer.Option(True, "--lexical/--dense-only", help="Fuse BM25 over the label texts with the dense ranking (RRF)."),
-    template: list[str] = typer.Option([], "--template", help="Extra label phrasing, e.g. 'experience with {label}' (repeatable)."),
+    rubric: str | None = typer.Option(
+        None, "--rubric", "-r", help="Default: the skills_en_label.txt beside a CSV (a .txt label list is imported)."
+    ),
+    split: str | None = typer.Option(
+        None, "--split", help="all, fit or test (default: all for a CSV, test for JSONL)."
+    ),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="A gold label missing from the taxonomy is an error (default: dropped, counted and reported).",
+    ),
+    query: QueryOption = typer.Option(
+        QueryOption.sentence, "--query", help="sentence (whole text), segments (the matcher's), or both."
+    ),
+    lexical: bool = typer.Option(
+        True, "--lexical/--dense-only", help="Fuse BM25 over the label texts with the dense ranking (RRF)."
+    ),
+    template: list[str] = typer.Option(
+        [], "--template", help="Extra label phrasing, e.g. 'experience with {label}' (repeatable)."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ):
     """RP@5, RP@10, MRR and nDCG@10 over every label of the rubric, and where the time went."""
@@ -40,7 +53,9 @@ def eval_retrieval(
 
     settings = settings_from_env()
     started = time.perf_counter()
-    resolved, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True))
+    resolved, samples, split = load_eval_data(
+        dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True)
+    )
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
     # The base model, never a rubric-adapted one: a flat taxonomy has no examples to adapt to.
@@ -50,11 +65,25 @@ def eval_retrieval(
     rankings, timings = rank_samples(samples, space, embedder, query.value)
     started = time.perf_counter()
     metrics = retrieval_metrics(samples, rankings)
-    timings = {"load_data": load_seconds, "load_model": model_seconds, **space.timings, **timings, "metrics": time.perf_counter() - started}
+    timings = {
+        "load_data": load_seconds,
+        "load_model": model_seconds,
+        **space.timings,
+        **timings,
+        "metrics": time.perf_counter() - started,
+    }
     record = {
-        "dataset": str(dataset), "split": split, "samples": len(samples), "with_labels": sum(bool(s.gold) for s in samples),
-        "rubric_id": resolved.id, "labels": len(space.ids), "model": embedder.model_id, "query": query.value,
-        "lexical": lexical, "templates": list(template), "metrics": {k: round(v, 4) for k, v in metrics.items()},
+        "dataset": str(dataset),
+        "split": split,
+        "samples": len(samples),
+        "with_labels": sum(bool(s.gold) for s in samples),
+        "rubric_id": resolved.id,
+        "labels": len(space.ids),
+        "model": embedder.model_id,
+        "query": query.value,
+        "lexical": lexical,
+        "templates": list(template),
+        "metrics": {k: round(v, 4) for k, v in metrics.items()},
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     if fmt == "json":

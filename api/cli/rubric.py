@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -36,23 +35,36 @@ class ImportFormat(str, Enum):
 @rubric_app.command("import")
 def rubric_import(
     source: Path = typer.Argument(..., help="The ladder: a file, or a folder of Dropbox pages."),
-    fmt: Optional[ImportFormat] = typer.Option(
-        None, "--format", "-f",
+    fmt: ImportFormat | None = typer.Option(
+        None,
+        "--format",
+        "-f",
         help="seed (flattened-table text), list (one behavior per line), dropbox (a career-framework HTML page, or a "
         "folder of them), ft (an FT job-family YAML), kensho (a Kensho track Markdown). Default: guessed from the source.",
     ),
     out: Path = typer.Option(
-        ..., "--out", "-o",
+        ...,
+        "--out",
+        "-o",
         help="A .yaml file for one rubric; a folder for a multi-level source (dropbox folder, ft, kensho): one rubric "
         "per level plus <track-id>.track.yaml. A folder for a single rubric gets <rubric-id>.yaml.",
     ),
     companies: list[str] = typer.Option(
-        [], "--company", metavar="OLD[=NEW]", help="Replace a company name in the text, possessives included: OLD=NEW, or OLD for 'the company'. Repeatable."
+        [],
+        "--company",
+        metavar="OLD[=NEW]",
+        help="Replace a company name in the text, possessives included: OLD=NEW, or OLD for 'the company'. Repeatable.",
     ),
-    rubric_id: Optional[str] = typer.Option(None, "--id", help="Rubric id (single rubric) or track id (multi-level). Default: from the title or file name."),
-    level: Optional[str] = typer.Option(None, "--level", help="Multi-level sources: write only this level's rubric (to a .yaml --out)."),
-    title: Optional[str] = typer.Option(None, "--title", help="Title (list format)."),
-    section: str = typer.Option("Behaviors", "--section", help="Area and responsibility name (list format); ids are <slug>.<n>."),
+    rubric_id: str | None = typer.Option(
+        None, "--id", help="Rubric id (single rubric) or track id (multi-level). Default: from the title or file name."
+    ),
+    level: str | None = typer.Option(
+        None, "--level", help="Multi-level sources: write only this level's rubric (to a .yaml --out)."
+    ),
+    title: str | None = typer.Option(None, "--title", help="Title (list format)."),
+    section: str = typer.Option(
+        "Behaviors", "--section", help="Area and responsibility name (list format); ids are <slug>.<n>."
+    ),
 ):
     """Import a ladder into canonical rubric YAML (and track files for multi-level ladders)."""
     from evidence_matcher.rubrics.company import parse_companies

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -12,7 +11,6 @@ from evidence_matcher.errors import EvidenceError
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from ..scoring.levels import DEFAULT_BAR
-
 from .common import settings_from_env
 from .root import app
 
@@ -25,9 +23,16 @@ def matcher_spec(settings, judge_mode: str):
     from ..settings import judge_config
 
     return MatcherSpec(
-        cache_dir=settings.cache_dir, params=load_params(params_path(settings.backend, settings.adapt)), model_dir=settings.model_dir, backend=settings.backend,
-        max_chars=settings.max_chars, threads=settings.threads, adapt=settings.adapt, judge=judge_config(settings, judge_mode),
-        llm_cache=settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None, llm_concurrency=settings.llm_concurrency,
+        cache_dir=settings.cache_dir,
+        params=load_params(params_path(settings.backend, settings.adapt)),
+        model_dir=settings.model_dir,
+        backend=settings.backend,
+        max_chars=settings.max_chars,
+        threads=settings.threads,
+        adapt=settings.adapt,
+        judge=judge_config(settings, judge_mode),
+        llm_cache=settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None,
+        llm_concurrency=settings.llm_concurrency,
     )
 
 
@@ -48,16 +53,38 @@ def make_engine(name: str, spec, matcher, ray_address: str | None, workers: int 
 @app.command()
 def score(
     paths: list[Path] = typer.Argument(..., help="Files and folders (searched recursively) of .md, .txt, .docx, .pdf."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder: reports, cohort CSV and HTML, and the results store."),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Output folder: reports, cohort CSV and HTML, and the results store."
+    ),
     rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
-    track: Optional[Path] = typer.Option(None, "--track", help="A <id>.track.yaml: score against every level and report the level fit."),
-    level: Optional[str] = typer.Option(None, "--level", help="With --track: report gaps to the level above this one (default: the level each document fits)."),
-    fit_bar: float = typer.Option(DEFAULT_BAR, "--fit-bar", min=0.0, max=1.0, help="With --track: a level fits when this share of its behaviors is evidenced."),
-    judge: str = typer.Option("auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
+    track: Path | None = typer.Option(
+        None, "--track", help="A <id>.track.yaml: score against every level and report the level fit."
+    ),
+    level: str | None = typer.Option(
+        None,
+        "--level",
+        help="With --track: report gaps to the level above this one (default: the level each document fits).",
+    ),
+    fit_bar: float = typer.Option(
+        DEFAULT_BAR,
+        "--fit-bar",
+        min=0.0,
+        max=1.0,
+        help="With --track: a level fits when this share of its behaviors is evidenced.",
+    ),
+    judge: str = typer.Option(
+        "auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."
+    ),
     rescore: bool = typer.Option(False, "--rescore", help="Score again even what the store already has."),
-    engine: str = typer.Option("local", "--engine", help="local (this process) or ray (a Ray cluster; pip install 'evidence-matcher[ray]')."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="With --engine ray: the cluster to join (default: start Ray on this machine)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="With --engine ray: scoring actors (default: one per CPU of the cluster)."),
+    engine: str = typer.Option(
+        "local", "--engine", help="local (this process) or ray (a Ray cluster; pip install 'evidence-matcher[ray]')."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="With --engine ray: the cluster to join (default: start Ray on this machine)."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="With --engine ray: scoring actors (default: one per CPU of the cluster)."
+    ),
 ):
     """Batch-score promo docs into per-document reports and a cohort report (resumable)."""
     from evidence_matcher.matcher.documents import find_documents
@@ -87,7 +114,9 @@ def score(
     runner = make_engine(engine, spec, matcher, ray_address, workers)
     store = ScoreStore(out / "results.sqlite")
     try:
-        rows = score_against(documents, matcher, rubrics, store, rescore=rescore, progress=sys.stderr.isatty(), engine=runner)
+        rows = score_against(
+            documents, matcher, rubrics, store, rescore=rescore, progress=sys.stderr.isatty(), engine=runner
+        )
     finally:
         store.close()
         runner.close()
@@ -99,9 +128,13 @@ def score(
     outcomes = [o for row in rows for o in row]
     counts = {status: sum(o.status == status for o in outcomes) for status in ("scored", "stored", "failed")}
     per = f" × {len(rubrics)} levels" if loaded_track is not None else ""
-    typer.echo(f"{len(rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, {counts['failed']} failed")
+    typer.echo(
+        f"{len(rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, {counts['failed']} failed"
+    )
     for error in dict.fromkeys(o.error for o in outcomes if o.status == "failed"):
         typer.echo(f"  failed: {error}", err=True)
-    typer.echo(f"cohort report: {written['html']}\ncohort CSV: {written['csv']}\nper-document reports: {written['documents']}")
+    typer.echo(
+        f"cohort report: {written['html']}\ncohort CSV: {written['csv']}\nper-document reports: {written['documents']}"
+    )
     if counts["failed"]:
         raise typer.Exit(3)

@@ -36,8 +36,14 @@ def load_bench(
     matcher = build_matcher(settings)
     index = matcher.rubric_index()  # model and index cached before the server starts
     texts = [json.loads(line)["text"] for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts = [" ".join(t.split(" ")[:300]) for t in texts if len(t.split()) >= 250] or [EXAMPLE.read_text(encoding="utf-8")]
-    server_env = {"EVIDENCE_BACKEND": settings.backend, "EVIDENCE_MAX_BATCH_TEXTS": str(settings.max_batch_texts), **({"EVIDENCE_THREADS": str(settings.threads)} if settings.threads else {})}
+    texts = [" ".join(t.split(" ")[:300]) for t in texts if len(t.split()) >= 250] or [
+        EXAMPLE.read_text(encoding="utf-8")
+    ]
+    server_env = {
+        "EVIDENCE_BACKEND": settings.backend,
+        "EVIDENCE_MAX_BATCH_TEXTS": str(settings.max_batch_texts),
+        **({"EVIDENCE_THREADS": str(settings.threads)} if settings.threads else {}),
+    }
     served = index.embedder if settings.backend == "onnx-int8" else None  # fp32 is the bare encode already
     results = run_load(texts, clients, seconds, settings.cache_dir, index.embedder.model_dir, served, server_env)
     for key, value in results.items():

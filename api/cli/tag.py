@@ -20,12 +20,18 @@ class TagFormat(str, Enum):
 
 @app.command()
 def tag(
-    source: str = typer.Argument("-", metavar="[FILE|-]", help="A text or markdown file, or - to read a paste from stdin."),
+    source: str = typer.Argument(
+        "-", metavar="[FILE|-]", help="A text or markdown file, or - to read a paste from stdin."
+    ),
     rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r", help="Rubric id or path to a rubric YAML."),
     fmt: TagFormat = typer.Option(TagFormat.table, "--format", "-f", help="Output format."),
     example: bool = typer.Option(False, "--example", help="Tag the bundled example self-review."),
-    judge: str = typer.Option("auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."),
-    name: list[str] = typer.Option([], "--redact-name", help="A name to redact before text goes to the LLM (repeatable)."),
+    judge: str = typer.Option(
+        "auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."
+    ),
+    name: list[str] = typer.Option(
+        [], "--redact-name", help="A name to redact before text goes to the LLM (repeatable)."
+    ),
 ):
     """Tag a self-review, brag doc or promo doc with the behaviors it evidences."""
     from evidence_matcher.rubrics.store import load_rubric

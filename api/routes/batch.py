@@ -7,9 +7,9 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
+from evidence_matcher.errors import InputError
 from evidence_matcher.matcher.inputs import check_text
 from evidence_matcher.matcher.result import MatchResult
-from evidence_matcher.errors import InputError
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from ..state import AppState, get_ready_state
@@ -67,4 +67,11 @@ def batch_status(job_id: str, state: AppState = Depends(get_ready_state)) -> Bat
     if job is None:
         raise HTTPException(404, f"no batch job {job_id!r} (unknown or expired)")
     results = {doc_id: r for doc_id, r in zip(job.doc_ids, job.results) if r is not None}
-    return BatchStatus(job_id=job.id, status=job.status, done=job.done, total=len(job.doc_ids), results=results, errors=dict(job.errors))
+    return BatchStatus(
+        job_id=job.id,
+        status=job.status,
+        done=job.done,
+        total=len(job.doc_ids),
+        results=results,
+        errors=dict(job.errors),
+    )

@@ -39,9 +39,19 @@ def _extract(data: bytes, suffix: str, filename: str, max_chars: int) -> str:
     "/extract",
     response_model=Extracted,
     summary="Extract the text of a .md, .txt, .docx or .pdf file sent as the request body",
-    openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "required": True,
+        }
+    },
 )
-async def extract(request: Request, filename: str = Query(..., min_length=1, max_length=255, description="The file's name; its extension picks the parser.")) -> Extracted:
+async def extract(
+    request: Request,
+    filename: str = Query(
+        ..., min_length=1, max_length=255, description="The file's name; its extension picks the parser."
+    ),
+) -> Extracted:
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED:
         raise HTTPException(422, f"unsupported file type {suffix or '(none)'}: use .md, .txt, .docx or .pdf")

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from evidence_matcher.errors import EvidenceError, InputError
 from evidence_matcher.matcher.inputs import check_text
 from evidence_matcher.matcher.result import MatchResult
-from evidence_matcher.errors import EvidenceError, InputError
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, bundled_rubric_paths
 
 from ..state import AppState, get_ready_state
@@ -23,7 +23,11 @@ EXAMPLE_TEXT = "- I sat on the hiring committee for senior SRE candidates and ra
 
 
 class MatchRequest(BaseModel):
-    text: str = Field(min_length=1, description="The self-review, brag doc or promo doc (markdown or plain text).", examples=[EXAMPLE_TEXT])
+    text: str = Field(
+        min_length=1,
+        description="The self-review, brag doc or promo doc (markdown or plain text).",
+        examples=[EXAMPLE_TEXT],
+    )
     rubric: str = Field(DEFAULT_RUBRIC_ID, description="A bundled rubric id (GET /v1/rubrics).")
     judge: JudgeMode = Field("auto", description="offline, llm, or auto (the LLM when the server has one configured).")
     redact: bool = Field(True, description="Redact emails, phones and names before text goes to the LLM.")

@@ -26,7 +26,15 @@ def list_rubrics() -> list[RubricSummary]:
     for rubric_id, path in bundled_rubric_paths().items():
         rubric = load_rubric_file(path)
         notes = sum(1 for _, _, b in rubric.walk() if b.kind == "note")
-        out.append(RubricSummary(id=rubric_id, title=rubric.title, behaviors=len(rubric.behaviors), notes=notes, fingerprint=rubric.fingerprint()))
+        out.append(
+            RubricSummary(
+                id=rubric_id,
+                title=rubric.title,
+                behaviors=len(rubric.behaviors),
+                notes=notes,
+                fingerprint=rubric.fingerprint(),
+            )
+        )
     return out
 
 

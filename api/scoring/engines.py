@@ -11,9 +11,10 @@ default engine needs no Ray.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from evidence_matcher.errors import EvidenceError
 from evidence_matcher.rubrics.model import Rubric
@@ -46,28 +47,35 @@ class MatcherSpec:
     """The explicit ``Matcher.load`` arguments, picklable, so every process builds the same matcher."""
 
     cache_dir: Path
-    params: "DecisionParams"
+    params: DecisionParams
     model_dir: Path | None = None
     backend: str = "auto"
     max_chars: int = 100_000
     threads: int | None = None
     adapt: bool = False
-    judge: "JudgeConfig | None" = None
+    judge: JudgeConfig | None = None
     llm_cache: Path | None = None  # the judge's response cache (SQLite, safe to share on one machine)
     llm_concurrency: int = 4
 
-    def load(self, progress: "ProgressFn | None" = None) -> "Matcher":
+    def load(self, progress: ProgressFn | None = None) -> Matcher:
         from evidence_matcher.matcher.engine import Matcher
 
         judge = self.judge.build(self.llm_cache) if self.judge else None
         return Matcher.load(
-            cache_dir=self.cache_dir, model_dir=self.model_dir, backend=self.backend, params=self.params,
-            max_chars=self.max_chars, threads=self.threads, adapt=self.adapt, progress=progress, judge=judge,
+            cache_dir=self.cache_dir,
+            model_dir=self.model_dir,
+            backend=self.backend,
+            params=self.params,
+            max_chars=self.max_chars,
+            threads=self.threads,
+            adapt=self.adapt,
+            progress=progress,
+            judge=judge,
             llm_concurrency=self.llm_concurrency,
         )
 
 
-def score_chunk(matcher: "Matcher", texts: Iterable[str], rubric: Rubric) -> list[Scored]:
+def score_chunk(matcher: Matcher, texts: Iterable[str], rubric: Rubric) -> list[Scored]:
     """Score texts together; if one is unusable, score them one by one so only it fails."""
     texts = list(texts)
     try:
@@ -98,7 +106,7 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, matcher: "Matcher"):
+    def __init__(self, matcher: Matcher):
         self.matcher = matcher
 
     def run(self, chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, list[Scored]]]:
@@ -120,11 +128,20 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, spec: MatcherSpec, address: str | None = None, workers: int | None = None, cpus_per_worker: int = 1, in_flight_per_worker: int = 2):
+    def __init__(
+        self,
+        spec: MatcherSpec,
+        address: str | None = None,
+        workers: int | None = None,
+        cpus_per_worker: int = 1,
+        in_flight_per_worker: int = 2,
+    ):
         try:
             import ray
         except ImportError as exc:
-            raise EvidenceError("--engine ray needs Ray: pip install 'evidence-matcher[ray]' (or pip install ray)") from exc
+            raise EvidenceError(
+                "--engine ray needs Ray: pip install 'evidence-matcher[ray]' (or pip install ray)"
+            ) from exc
         self.ray = ray
         self.started = False
         if not ray.is_initialized():
@@ -134,7 +151,9 @@ class RayEngine:
                 else:
                     ray.init(include_dashboard=False, log_to_driver=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise EvidenceError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {str(exc).splitlines()[0]}") from exc
+                raise EvidenceError(
+                    f"cannot start or reach Ray{f' at {address}' if address else ''}: {str(exc).splitlines()[0]}"
+                ) from exc
             self.started = True
         if workers is None:
             workers = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_worker))

@@ -12,8 +12,9 @@ evidence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from evidence_matcher.errors import EvidenceError
 
@@ -43,7 +44,7 @@ class LevelFit:
     fit: str | None  # highest level whose coverage reaches the bar; None: not even the lowest
     target: str | None  # the level the gaps are measured from
     next_level: str | None  # the level above the target; None at the top of the track
-    gaps: "list[BehaviorRef]" = field(default_factory=list)  # behaviors of next_level not evidenced
+    gaps: list[BehaviorRef] = field(default_factory=list)  # behaviors of next_level not evidenced
 
     def as_dict(self) -> dict:
         return {
@@ -51,16 +52,25 @@ class LevelFit:
             "fit": self.fit,
             "target": self.target,
             "next_level": self.next_level,
-            "levels": [{"level": c.level, "rubric": c.rubric_id, "evidenced": c.evidenced, "behaviors": c.behaviors, "coverage": round(c.coverage, 4)} for c in self.profile],
+            "levels": [
+                {
+                    "level": c.level,
+                    "rubric": c.rubric_id,
+                    "evidenced": c.evidenced,
+                    "behaviors": c.behaviors,
+                    "coverage": round(c.coverage, 4),
+                }
+                for c in self.profile
+            ],
             "gaps_to_next_level": [g.model_dump(mode="json") for g in self.gaps],
         }
 
 
-def level_names(track: "Track") -> list[str]:
+def level_names(track: Track) -> list[str]:
     return [level.level for level in track.levels]
 
 
-def check_level(track: "Track", level: str | None) -> str | None:
+def check_level(track: Track, level: str | None) -> str | None:
     """The ``--level`` value as the track spells it (case-insensitive), or a one-line error."""
     if level is None:
         return None
@@ -71,7 +81,9 @@ def check_level(track: "Track", level: str | None) -> str | None:
     raise EvidenceError(f"--level {level!r} is not a level of track {track.id} (levels: {', '.join(names)})")
 
 
-def level_fit(track: "Track", results: Sequence[MatchResult], bar: float = DEFAULT_BAR, target: str | None = None) -> LevelFit:
+def level_fit(
+    track: Track, results: Sequence[MatchResult], bar: float = DEFAULT_BAR, target: str | None = None
+) -> LevelFit:
     """``results[i]`` is the document scored against the rubric of ``track.levels[i]`` (low to high)."""
     names = level_names(track)
     profile = [

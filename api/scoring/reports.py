@@ -50,7 +50,9 @@ def _behaviors(rubric: Rubric) -> list[tuple[str, object]]:
     return [(area.name, b) for area, _, b in rubric.walk() if b.kind == "behavior"]
 
 
-def _section(rubric: Rubric, outcomes: list[Outcome], rows: list[dict], level: str | None = None, open_: bool = True) -> dict:
+def _section(
+    rubric: Rubric, outcomes: list[Outcome], rows: list[dict], level: str | None = None, open_: bool = True
+) -> dict:
     """One documents × behaviors table: per-area coverage, per-row area counts, strengths."""
     behaviors = _behaviors(rubric)
     strengths = [{m.behavior_id: m.strength for m in o.result.matches} if o.result else {} for o in outcomes]
@@ -58,21 +60,40 @@ def _section(rubric: Rubric, outcomes: list[Outcome], rows: list[dict], level: s
     coverage = Counter(bid for s in scored for bid in s)
     areas: dict[str, list] = {}
     for area, behavior in behaviors:
-        areas.setdefault(area, []).append({"id": behavior.id, "text": behavior.text, "share": coverage[behavior.id] / len(scored) if scored else 0.0})
+        areas.setdefault(area, []).append(
+            {"id": behavior.id, "text": behavior.text, "share": coverage[behavior.id] / len(scored) if scored else 0.0}
+        )
     area_bars = [
-        {"name": area, "share": sum(1 for s in scored if any(b["id"] in s for b in items)) / len(scored) if scored else 0.0,
-         "mean": sum(b["share"] for b in items) / len(items), "size": len(items)}
+        {
+            "name": area,
+            "share": sum(1 for s in scored if any(b["id"] in s for b in items)) / len(scored) if scored else 0.0,
+            "mean": sum(b["share"] for b in items) / len(items),
+            "size": len(items),
+        }
         for area, items in areas.items()
     ]
     cells = []
     for row, outcome, s in zip(rows, outcomes, strengths):
         counts = {area: sum(1 for b in items if b["id"] in s) for area, items in areas.items()}
-        cells.append({**row, "ok": outcome.result is not None, "strengths": s, "evidenced": len(s), "area_counts": counts})
-    return {"level": level, "rubric": rubric, "areas": areas, "area_bars": area_bars, "rows": cells, "scored": len(scored), "open": open_, "behaviors": len(behaviors)}
+        cells.append(
+            {**row, "ok": outcome.result is not None, "strengths": s, "evidenced": len(s), "area_counts": counts}
+        )
+    return {
+        "level": level,
+        "rubric": rubric,
+        "areas": areas,
+        "area_bars": area_bars,
+        "rows": cells,
+        "scored": len(scored),
+        "open": open_,
+        "behaviors": len(behaviors),
+    }
 
 
 def _render_html(out_dir: Path, **context) -> Path:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+    )
     page = env.get_template("cohort.html").render(level=STRENGTH_LEVEL, **context)
     path = out_dir / "cohort.html"
     path.write_text(page, encoding="utf-8")
@@ -100,17 +121,37 @@ def write_reports(outcomes: list[Outcome], rubric: Rubric, out_dir: Path, root: 
         writer = csv.writer(handle)
         writer.writerow(["document", "status", "error", "judge", "evidenced", *[b.id for _, b in behaviors]])
         for row in section["rows"]:
-            writer.writerow([row["label"], "ok" if row["ok"] else "failed", row["error"] or "", row["judge"], row["evidenced"], *[row["strengths"].get(b.id, "") for _, b in behaviors]])
+            writer.writerow(
+                [
+                    row["label"],
+                    "ok" if row["ok"] else "failed",
+                    row["error"] or "",
+                    row["judge"],
+                    row["evidenced"],
+                    *[row["strengths"].get(b.id, "") for _, b in behaviors],
+                ]
+            )
 
     failed = [r for r in section["rows"] if not r["ok"]]
-    html_path = _render_html(out_dir, title=rubric.title, subtitle=f"Rubric {rubric.id} ({rubric.fingerprint()})", sections=[section], track=None, total=len(rows), scored=section["scored"], failed=failed)
+    html_path = _render_html(
+        out_dir,
+        title=rubric.title,
+        subtitle=f"Rubric {rubric.id} ({rubric.fingerprint()})",
+        sections=[section],
+        track=None,
+        total=len(rows),
+        scored=section["scored"],
+        failed=failed,
+    )
     return {"csv": csv_path, "html": html_path, "documents": docs_dir}
 
 
-def _level_markdown(label: str, track: "Track", fit: LevelFit, results: list) -> str:
+def _level_markdown(label: str, track: Track, fit: LevelFit, results: list) -> str:
     lines = [f"<!-- {html.escape(label)} -->", f"# Level fit: {track.title}", ""]
     if fit.fit:
-        lines.append(f"Fits **{fit.fit}**: the highest level with evidence for at least {fit.bar:.0%} of its behaviors.")
+        lines.append(
+            f"Fits **{fit.fit}**: the highest level with evidence for at least {fit.bar:.0%} of its behaviors."
+        )
     else:
         lines.append(f"No level has evidence for {fit.bar:.0%} of its behaviors.")
     lines += ["", "| level | behaviors evidenced | coverage |", "|---|---|---|"]
@@ -118,18 +159,29 @@ def _level_markdown(label: str, track: "Track", fit: LevelFit, results: list) ->
     if fit.next_level:
         since = f" (from {fit.target})" if fit.target else ""
         lines += ["", f"## Gaps to {fit.next_level}{since}", ""]
-        lines += [f"- **{g.behavior_id}** ({g.area}): {g.text}" for g in fit.gaps] or ["None: every behavior of the level is evidenced."]
+        lines += [f"- **{g.behavior_id}** ({g.area}): {g.text}" for g in fit.gaps] or [
+            "None: every behavior of the level is evidenced."
+        ]
     else:
         lines += ["", f"{fit.target} is the top level of the track: no next level."]
     for c, result in zip(fit.profile, results):
-        body = render_markdown(result).replace("\n## ", "\n### ").replace("# Evidence for", f"## {c.level}: evidence for", 1)
+        body = (
+            render_markdown(result)
+            .replace("\n## ", "\n### ")
+            .replace("# Evidence for", f"## {c.level}: evidence for", 1)
+        )
         lines += ["", body.rstrip()]
     return "\n".join(lines) + "\n"
 
 
 def write_track_reports(
-    outcomes: list[list[Outcome]], track: "Track", rubrics: list[Rubric], out_dir: Path, root: Path | None = None,
-    bar: float = 0.5, target: str | None = None,
+    outcomes: list[list[Outcome]],
+    track: Track,
+    rubrics: list[Rubric],
+    out_dir: Path,
+    root: Path | None = None,
+    bar: float = 0.5,
+    target: str | None = None,
 ) -> dict[str, Path]:
     """Reports for documents scored against every level of a track (``outcomes[i][j]``: document i, level j)."""
     docs_dir = out_dir / "documents"
@@ -145,39 +197,83 @@ def write_track_reports(
         if not errors:
             results = [o.result for o in per_level]
             fit = level_fit(track, results, bar, target)
-            payload = {"document": label, "track": {"id": track.id, "title": track.title, "role": track.role}, "level_fit": fit.as_dict(),
-                       "results": {lv: r.model_dump(mode="json") for lv, r in zip(levels, results)}}
+            payload = {
+                "document": label,
+                "track": {"id": track.id, "title": track.title, "role": track.role},
+                "level_fit": fit.as_dict(),
+                "results": {lv: r.model_dump(mode="json") for lv, r in zip(levels, results)},
+            }
             (docs_dir / f"{name}.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
             (docs_dir / f"{name}.md").write_text(_level_markdown(label, track, fit, results), encoding="utf-8")
         fits.append(fit)
-        rows.append({"label": label, "name": name, "error": "; ".join(dict.fromkeys(e for e in errors if e)) or None, "judge": _judge(first), "fit": fit})
+        rows.append(
+            {
+                "label": label,
+                "name": name,
+                "error": "; ".join(dict.fromkeys(e for e in errors if e)) or None,
+                "judge": _judge(first),
+                "fit": fit,
+            }
+        )
 
     all_behaviors = [(lv, b) for lv, rubric in zip(levels, rubrics) for _, b in _behaviors(rubric)]
     csv_path = out_dir / "cohort.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["document", "status", "error", "judge", *[f"coverage:{lv}" for lv in levels], "fit", "target", "next_level", "gaps_to_next",
-                         *[f"{lv}:{b.id}" for lv, b in all_behaviors]])
+        writer.writerow(
+            [
+                "document",
+                "status",
+                "error",
+                "judge",
+                *[f"coverage:{lv}" for lv in levels],
+                "fit",
+                "target",
+                "next_level",
+                "gaps_to_next",
+                *[f"{lv}:{b.id}" for lv, b in all_behaviors],
+            ]
+        )
         for row, per_level in zip(rows, outcomes):
             fit: LevelFit | None = row["fit"]
-            strengths = {(lv, m.behavior_id): m.strength for lv, o in zip(levels, per_level) if o.result for m in o.result.matches}
+            strengths = {
+                (lv, m.behavior_id): m.strength
+                for lv, o in zip(levels, per_level)
+                if o.result
+                for m in o.result.matches
+            }
             head = [row["label"], "ok" if fit else "failed", row["error"] or "", row["judge"]]
             if fit:
-                head += [f"{c.coverage:.4f}" for c in fit.profile] + [fit.fit or "", fit.target or "", fit.next_level or "", len(fit.gaps)]
+                head += [f"{c.coverage:.4f}" for c in fit.profile] + [
+                    fit.fit or "",
+                    fit.target or "",
+                    fit.next_level or "",
+                    len(fit.gaps),
+                ]
             else:
                 head += [""] * (len(levels) + 4)
             writer.writerow([*head, *[strengths.get((lv, b.id), "") for lv, b in all_behaviors]])
 
     # The level people are assessed for is the one above --level; by default the top level is shown open.
     focus = levels[min(levels.index(target) + 1, len(levels) - 1)] if target else levels[-1]
-    sections = [_section(rubric, [per_level[j] for per_level in outcomes], rows, lv, lv == focus) for j, (lv, rubric) in enumerate(zip(levels, rubrics))]
+    sections = [
+        _section(rubric, [per_level[j] for per_level in outcomes], rows, lv, lv == focus)
+        for j, (lv, rubric) in enumerate(zip(levels, rubrics))
+    ]
     scored = [f for f in fits if f]
     fit_counts = Counter(f.fit for f in scored)
-    distribution = [{"level": lv, "count": fit_counts.get(lv, 0)} for lv in levels] + [{"level": f"below {levels[0]}", "count": fit_counts.get(None, 0)}]
+    distribution = [{"level": lv, "count": fit_counts.get(lv, 0)} for lv in levels] + [
+        {"level": f"below {levels[0]}", "count": fit_counts.get(None, 0)}
+    ]
     failed = [r for r in rows if not r["fit"]]
     html_path = _render_html(
-        out_dir, title=track.title, subtitle=f"Track {track.id}: {', '.join(f'{lv} ({r.id})' for lv, r in zip(levels, rubrics))}",
-        sections=sections, track={"levels": levels, "bar": bar, "target": target, "distribution": distribution, "rows": rows},
-        total=len(rows), scored=len(scored), failed=failed,
+        out_dir,
+        title=track.title,
+        subtitle=f"Track {track.id}: {', '.join(f'{lv} ({r.id})' for lv, r in zip(levels, rubrics))}",
+        sections=sections,
+        track={"levels": levels, "bar": bar, "target": target, "distribution": distribution, "rows": rows},
+        total=len(rows),
+        scored=len(scored),
+        failed=failed,
     )
     return {"csv": csv_path, "html": html_path, "documents": docs_dir}

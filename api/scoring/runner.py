@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Literal
 
 from evidence_matcher.matcher.documents import DocumentError, read_document
 from evidence_matcher.matcher.engine import Matcher
@@ -39,14 +40,27 @@ def judge_label(matcher: Matcher) -> str:
     return f"llm:{matcher.judge.model.model_id}" if matcher.judge else "offline"
 
 
-def score_documents(paths: list[Path], matcher: Matcher, rubric: Rubric, store: ScoreStore, rescore: bool = False, progress: bool = True, engine: Engine | None = None) -> list[Outcome]:
+def score_documents(
+    paths: list[Path],
+    matcher: Matcher,
+    rubric: Rubric,
+    store: ScoreStore,
+    rescore: bool = False,
+    progress: bool = True,
+    engine: Engine | None = None,
+) -> list[Outcome]:
     """Each document against one rubric."""
     return [row[0] for row in score_against(paths, matcher, [rubric], store, rescore, progress, engine)]
 
 
 def score_against(
-    paths: list[Path], matcher: Matcher, rubrics: list[Rubric], store: ScoreStore, rescore: bool = False,
-    progress: bool = True, engine: Engine | None = None,
+    paths: list[Path],
+    matcher: Matcher,
+    rubrics: list[Rubric],
+    store: ScoreStore,
+    rescore: bool = False,
+    progress: bool = True,
+    engine: Engine | None = None,
 ) -> list[list[Outcome]]:
     """Each document against each rubric: ``out[i][j]`` is ``paths[i]`` against ``rubrics[j]``.
 
@@ -94,14 +108,18 @@ def score_against(
                 key = content_key(sha, rubric.fingerprint(), models[j], judge)
                 stored = None if rescore else store.get(key)
                 if stored is not None:
-                    outcomes[path, j] = Outcome(path, key, "stored" if stored.status == "ok" else "failed", stored.result, stored.error)
+                    outcomes[path, j] = Outcome(
+                        path, key, "stored" if stored.status == "ok" else "failed", stored.result, stored.error
+                    )
                     bar.update(1)
                     continue
                 if text is None and unreadable is None:
                     try:
                         text = read_document(path, max_chars=matcher.max_chars)  # a bomb stops at the bound
                         if len(text) > matcher.max_chars:
-                            raise DocumentError(f"{path.name}: {len(text):,} characters is over the {matcher.max_chars:,} limit")
+                            raise DocumentError(
+                                f"{path.name}: {len(text):,} characters is over the {matcher.max_chars:,} limit"
+                            )
                     except DocumentError as exc:
                         unreadable = str(exc)
                 if unreadable is not None:

@@ -57,13 +57,26 @@ class ScoreStore:
         self.db.commit()
 
     def get(self, key: str) -> Row | None:
-        row = self.db.execute("SELECT key, path, status, error, result, attempts FROM results WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute(
+            "SELECT key, path, status, error, result, attempts FROM results WHERE key = ?", (key,)
+        ).fetchone()
         if row is None:
             return None
         result = MatchResult.model_validate_json(row[4]) if row[4] else None
         return Row(row[0], row[1], row[2], row[3], result, row[5])
 
-    def put(self, key: str, content_sha256: str, path: str, rubric_id: str, rubric_fp: str, model: str, judge: str, result: MatchResult | None, error: str | None) -> None:
+    def put(
+        self,
+        key: str,
+        content_sha256: str,
+        path: str,
+        rubric_id: str,
+        rubric_fp: str,
+        model: str,
+        judge: str,
+        result: MatchResult | None,
+        error: str | None,
+    ) -> None:
         status = "ok" if result is not None else "failed"
         payload = result.model_dump_json() if result is not None else None
         self.db.execute(
