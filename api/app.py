@@ -23,7 +23,7 @@ from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 from .batcher import MicroBatcher
 from .jobs import JobStore
 from .routes import batch, extract, match, rubrics
-from .settings import Settings, build_judge
+from .settings import Settings, matcher_spec
 from .state import AppState, get_state
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -96,17 +96,7 @@ async def _too_large(limit: int, send, receive, already: int = 0, more: bool = T
 
 def _load(state: AppState, judge_mode: str) -> None:
     try:
-        settings = state.settings
-        matcher = Matcher.load(
-            cache_dir=settings.cache_dir,
-            model_dir=settings.model_dir,
-            backend=settings.backend,
-            max_chars=settings.max_chars,
-            threads=settings.threads,
-            adapt=settings.adapt,
-            judge=build_judge(settings, judge_mode),
-            llm_concurrency=settings.llm_concurrency,
-        )
+        matcher = matcher_spec(state.settings, judge_mode).load()
         matcher.rubric_index(DEFAULT_RUBRIC_ID)  # build or load now, not on the first request
         state.matcher = matcher
         state.ready.set()
@@ -170,7 +160,8 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
 
     @app.exception_handler(EvidenceError)
     async def evidence_error(request: Request, exc: EvidenceError):
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        # The one mapping from errors to HTTP: each error class carries its status.
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
     @app.get("/", include_in_schema=False)
     def page():

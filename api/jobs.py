@@ -13,11 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.result import MatchResult
-
-CHUNK = 8  # documents embedded together per step
+from evidence_matcher.matcher.scoring.engines import CHUNK, score_chunk
 
 
 @dataclass
@@ -73,16 +71,11 @@ class JobStore:
         try:
             for start in range(0, len(job.texts), CHUNK):
                 indexes = list(range(start, min(start + CHUNK, len(job.texts))))
-                try:
-                    results = self.matcher.match_many([job.texts[i] for i in indexes], job.rubric, job.use_judge)
-                    for i, result in zip(indexes, results):
-                        job.results[i] = result
-                except EvidenceError:
-                    for i in indexes:  # one bad document must not sink its neighbours
-                        try:
-                            job.results[i] = self.matcher.match(job.texts[i], job.rubric, job.use_judge)
-                        except EvidenceError as exc:
-                            job.errors[job.doc_ids[i]] = str(exc)
+                texts = [job.texts[i] or "" for i in indexes]
+                for i, (result, error) in zip(indexes, score_chunk(self.matcher, texts, job.rubric, job.use_judge)):
+                    job.results[i] = result
+                    if error is not None:  # one bad document does not sink its neighbours
+                        job.errors[job.doc_ids[i]] = error
                 for i in indexes:
                     job.texts[i] = None  # the text is no longer needed: drop it
                 job.done = indexes[-1] + 1

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from evidence_matcher.errors import EvidenceError
+from evidence_matcher.matcher.llm import require_endpoint
 
 
 def _default_cache_dir() -> Path:
@@ -32,7 +33,11 @@ class Settings(BaseSettings):
     adapt: bool = False  # adapt the model to each rubric with examples (once, cached) and decide by similarity instead of the verifier
     max_chars: int = 100_000
     threads: int | None = None
-    debug: bool = False
+    debug: bool = False  # show the traceback behind an error's one line
+    # "package.module:factory" of a custom embedder used for every rubric (decides by similarity);
+    # the tests point it at a fake so the real CLI runs without the model.
+    embedder: str | None = None
+    thresholds: Path | None = None  # decision thresholds from `evidence eval fit`; default: the shipped ones
 
     # The LLM judge: used only when asked for (--judge llm, or EVIDENCE_LLM_MODEL set with --judge auto).
     llm_model: str | None = None
@@ -79,10 +84,7 @@ def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
         raise EvidenceError(
             "--judge llm needs the model name in EVIDENCE_LLM_MODEL (and OPENAI_API_KEY or OPENAI_BASE_URL)"
         )
-    if not settings.openai_api_key and not settings.openai_base_url:
-        raise EvidenceError(
-            "the LLM judge needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"
-        )
+    require_endpoint(settings.openai_api_key, settings.openai_base_url)
     return JudgeConfig(
         model=settings.llm_model,
         api_key=settings.openai_api_key,
@@ -95,9 +97,27 @@ def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
     )
 
 
-def build_judge(settings: Settings, mode: str, names: tuple[str, ...] = ()):
-    """The LLM judge for ``mode``, with its response cache in the cache directory, or None."""
-    config = judge_config(settings, mode, names)
-    if config is None:
-        return None
-    return config.build(settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None)
+def matcher_spec(settings: Settings, judge_mode: str = "offline", names: tuple[str, ...] = (), params=None):
+    """The settings as the explicit arguments of the one matcher builder (``MatcherSpec(...).load()``).
+
+    The server's lifespan, every CLI command and (through the spec) the Ray actors build
+    their matcher from this; nothing below the edges reads settings.
+    """
+    from evidence_matcher.matcher.decision import load_params
+    from evidence_matcher.matcher.spec import MatcherSpec
+
+    if params is None and settings.thresholds is not None:
+        params = load_params(settings.thresholds)
+    return MatcherSpec(
+        cache_dir=settings.cache_dir,
+        model_dir=settings.model_dir,
+        backend=settings.backend,
+        params=params,
+        max_chars=settings.max_chars,
+        threads=settings.threads,
+        adapt=settings.adapt,
+        judge=judge_config(settings, judge_mode, names),
+        llm_cache=settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None,
+        llm_concurrency=settings.llm_concurrency,
+        embedder=settings.embedder,
+    )

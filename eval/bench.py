@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -66,9 +65,9 @@ def throughput(matcher: Matcher, texts: list[str], repeats: int = 3) -> dict[str
     }
 
 
-def cold_start(example: Path, repeats: int = 3) -> dict[str, float]:
-    exe = Path(sys.executable).with_name("evidence")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()"]
+def cold_start(cmd: list[str], example: Path, repeats: int = 3) -> dict[str, float]:
+    """Seconds for the command line ``cmd`` (the ``evidence`` CLI, given by the caller) to tag
+    ``example`` and to print its help, each in a fresh process with warm caches."""
     env = dict(os.environ)
     subprocess.run(
         [*cmd, "tag", str(example), "--format", "json"], check=True, capture_output=True, env=env
@@ -104,8 +103,8 @@ def _write_docs(docs: list[str], folder: Path) -> list[Path]:
 
 
 def _timed_score(paths: list[Path], matcher: Matcher, store_path: Path, engine=None) -> tuple[float, list]:
-    from evidence_matcher.api.scoring.runner import score_documents
-    from evidence_matcher.api.scoring.store import ScoreStore
+    from evidence_matcher.matcher.scoring.runner import score_documents
+    from evidence_matcher.matcher.scoring.store import ScoreStore
 
     store = ScoreStore(store_path)  # a fresh store: everything is scored
     started = time.perf_counter()
@@ -120,13 +119,12 @@ def scoring_throughput(
     texts: list[str],
     folder: Path,
     count: int = 200,
-    spec=None,
     ray: bool = False,
     llm_replay: bool = False,
 ) -> dict[str, float]:
     """`evidence score` on ``count`` ~1,000-word documents (fresh store) against bare encode of their sentences.
 
-    With ``ray`` (needs ``spec``, the explicit Matcher arguments), the same documents again
+    With ``ray``, the same documents again (the actors build the matcher from ``matcher.spec``)
     through ``--engine ray`` on a local Ray instance using every core. With ``llm_replay``,
     twice more with the LLM judge answering from a local replay server (``eval.replay_server``,
     the real openai client over HTTP): calls and prompt sizes per document, then a second run
@@ -151,19 +149,17 @@ def scoring_throughput(
         "score_ratio_vs_bare_st_encode": st_seconds / score_seconds,
     }
     if ray:
-        out.update(_ray_scoring(paths, matcher, spec, folder, st_seconds))
+        out.update(_ray_scoring(paths, matcher, folder, st_seconds))
     if llm_replay:
         out.update(_replay_scoring(paths, matcher, folder, st_seconds))
     return out
 
 
-def _ray_scoring(paths: list[Path], matcher: Matcher, spec, folder: Path, st_seconds: float) -> dict[str, float]:
-    from evidence_matcher.api.scoring.engines import RayEngine
+def _ray_scoring(paths: list[Path], matcher: Matcher, folder: Path, st_seconds: float) -> dict[str, float]:
+    from evidence_matcher.matcher.scoring.engines import make_engine
 
-    if spec is None:
-        raise ValueError("the Ray benchmark needs the MatcherSpec its actors load")
     started = time.perf_counter()
-    engine = RayEngine(spec)  # a local Ray instance, one single-threaded actor per core
+    engine = make_engine("ray", matcher)  # a local Ray instance, one single-threaded actor per core
     engine.wait_ready()
     start_seconds = time.perf_counter() - started
     try:

@@ -15,9 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, Field
 
 from evidence_matcher.errors import EvidenceError
 
+from .analysis import analyze_samples, decide_samples
+from .dataset import Sample
 from .metrics import Counts, sample_counts
 
 SWAPS_PATH = Path(__file__).resolve().parent / "bias_swaps.yaml"
@@ -109,11 +112,16 @@ def swap_text(text: str, table: SwapTable | None = None) -> tuple[str, int]:
     return table.pattern.sub(replace, text), count
 
 
+class BiasChange(BaseModel):
+    """How the predictions changed when names and pronouns were swapped (``eval/bias.py``)."""
+
+    swaps: int = Field(0, description="Words replaced in the text.")
+    added: list[str] = Field(default_factory=list, description="Behaviors predicted only on the swapped text.")
+    removed: list[str] = Field(default_factory=list, description="Behaviors predicted only on the original text.")
+
+
 def swap_changes(matcher, samples, index, predicted: list[set[str]], progress: bool = False):
     """Match the swapped texts; per sample, the behaviors added and removed."""
-    from .dataset import Sample
-    from .run import BiasChange, analyze_samples, decide_samples
-
     swapped = [(s, *swap_text(s.text)) for s in samples]
     twins = [Sample(id=s.id, text=text) for s, text, _ in swapped]
     analyses = analyze_samples(matcher, twins, index, progress, desc="bias: embedding swapped texts")

@@ -196,3 +196,63 @@ def fit_citations(
                 best = (f_half, trial, cp, cr)
     _, chosen, cp, cr = best
     return chosen, {"fit_citation_precision": cp, "fit_citation_recall": cr}
+
+
+def refit_threshold(
+    samples: list[Sample], analyses, index: RubricIndex, reference: DecisionParams, fitted_on: str, model_id: str
+) -> tuple[DecisionParams, dict]:
+    """Refit only the threshold of a model variant, keeping the reference fit's ``max_rank`` and ``item_top_k``.
+
+    A quantized model's vectors are within ~1% (cosine) of the fp32 ones, but the full grid
+    search over (item_top_k, max_rank, threshold) on a few dozen samples is unstable under
+    such a nudge (README, Speed: int8). Both structural choices were made on the fit split
+    with the reference model; this searches the similarity threshold, then the strength
+    cut-offs, citations and judge gate as ``fit_params`` does. For the per-rubric adapted
+    path (similarity thresholds).
+    """
+    scored = rescored(analyses, index, reference.item_top_k)
+    threshold, (p, r, f) = best_threshold(samples, scored, index.behavior_ids, THRESHOLDS, reference.max_rank)
+    _, tp_scores = micro_counts(samples, scored, index.behavior_ids, threshold, reference.max_rank)
+    moderate, strong = np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold)
+    params = DecisionParams(
+        threshold=threshold,
+        max_rank=reference.max_rank,
+        item_top_k=reference.item_top_k,
+        moderate=round(float(moderate), 4),
+        strong=round(float(strong), 4),
+        fitted_on=f"{fitted_on} (max_rank, item_top_k from {reference.model_id})",
+        model_id=model_id,
+    )
+    params, citation_stats = fit_citations(samples, scored, index, params)
+    params = params.model_copy(update=fit_judge_gate(samples, scored, index))
+    return params, {
+        "fit_micro_precision": p,
+        "fit_micro_recall": r,
+        "fit_micro_f1": f,
+        **citation_stats,
+        "fit_samples": len(samples),
+    }
+
+
+def fit_on_dataset(
+    matcher, dataset, rubric: str, threshold_only: bool = False, progress: bool = False
+) -> tuple[DecisionParams, dict]:
+    """Fit ``matcher``'s decision thresholds on the fit split of ``dataset`` (the one place thresholds
+    are fitted: ``evidence eval fit``). ``threshold_only`` refits the threshold of the adapted path's
+    shipped fp32 thresholds (``refit_threshold``), e.g. for onnx-int8."""
+    from pathlib import Path
+
+    from evidence_matcher.matcher.decision import load_params, params_path
+
+    from .analysis import analyze_samples
+    from .dataset import file_sha256, load_dataset
+
+    dataset = Path(dataset)
+    index = matcher.rubric_index(rubric)
+    samples = load_dataset(dataset, index.rubric, "fit")
+    analyses = analyze_samples(matcher, samples, index, progress=progress)
+    fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split=fit"
+    if threshold_only:
+        reference = load_params(params_path("onnx", adapt=True))
+        return refit_threshold(samples, analyses, index, reference, fitted_on, index.embedder.model_id)
+    return fit_params(samples, analyses, index, fitted_on, index.embedder.model_id)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evidence_matcher.api.process import evidence_server
+from evidence_matcher.eval.server_process import evidence_server
 from evidence_matcher.matcher.segment import segment_text
 
 MAX_REQUESTS = 100_000
@@ -29,6 +29,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def run_load(
+    cli: list[str],
     texts: list[str],
     clients: int,
     seconds: float,
@@ -56,7 +57,7 @@ def run_load(
         served_embedder.encode(flat)
         bare_served = len(flat) / (time.perf_counter() - started)
 
-    with evidence_server(cache_dir, server_env) as (base, server):
+    with evidence_server(cli, cache_dir, server_env) as (base, server):
         with httpx.Client(base_url=base, timeout=60) as warm:
             warm.post("/v1/match", json={"text": texts[0]}).raise_for_status()
 

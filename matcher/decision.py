@@ -100,7 +100,7 @@ def load_params(path: Path = PARAMS_PATH) -> DecisionParams:
         from evidence_matcher.errors import ModelError
 
         raise ModelError(
-            f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `python -m evidence_matcher.eval.refit ... --write` for onnx-int8)"
+            f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `evidence eval fit ... --threshold-only --write` for the adapted path on onnx-int8)"
         )
     return DecisionParams.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 

@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evidence_matcher.errors import ModelError
 from evidence_matcher.index.embedders import (
-    BACKENDS,
     Embedder,
-    base_model_id,
+    check_backend,
     check_model_dir,
     default_model_dir,
     encode_groups,
@@ -40,6 +38,7 @@ from .verifier import IndexFeatures, Verifier, index_features
 
 if TYPE_CHECKING:
     from .judge import Judge
+    from .spec import MatcherSpec
 
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -68,6 +67,7 @@ class Matcher:
     llm_concurrency: int = 4
     verifier: Verifier | None = None  # loaded when the thresholds are the verifier's
     encoder: bool = True  # embed with the shipped evidence encoder (base model + corpus-trained adapter)
+    spec: MatcherSpec | None = None  # what it was built from (MatcherSpec.load): other processes build the same
     _embedders: dict[str, Embedder] = field(default_factory=dict)
     _features: dict[int, tuple[RubricIndex, IndexFeatures]] = field(default_factory=dict)
     _indexes: dict[str, RubricIndex] = field(default_factory=dict)
@@ -86,13 +86,13 @@ class Matcher:
         judge: Judge | None = None,
         llm_concurrency: int = 4,
         encoder: bool = True,
+        embedder: Embedder | None = None,
     ) -> Matcher:
-        model_dir = check_model_dir(model_dir)  # a wrong directory fails now, not mid-request
-        if backend not in BACKENDS:
-            raise ModelError(f"unknown embedding backend {backend!r} (use {', '.join(BACKENDS)})")
+        model_dir = check_model_dir(model_dir)  # a wrong directory or backend fails now, not mid-request
+        check_backend(backend)
         # The verifier was trained on the evidence encoder's vectors: it decides only when
         # that encoder embeds. Adapting per rubric, or another model, decides by similarity.
-        verified = not adapt and encoder and model_dir == default_model_dir() and has_adapter()
+        verified = embedder is None and not adapt and encoder and model_dir == default_model_dir() and has_adapter()
         params = params or load_params(params_path(backend, adapt=not verified))
         return cls(
             cache_dir=Path(cache_dir),
@@ -107,13 +107,14 @@ class Matcher:
             llm_concurrency=llm_concurrency,
             verifier=Verifier.load() if params.decision == "verifier" else None,
             encoder=encoder,
+            embedder=embedder,
         )
 
     def embedder_for(self, rubric: Rubric) -> Embedder:
         if self.embedder is not None:
             return self.embedder
         base_dir = check_model_dir(self.model_dir)
-        model_dir, model_id = base_dir, base_model_id(base_dir)
+        model_dir, adaptation = base_dir, None
         if self.adapt and can_tune(rubric):
             report = (
                 (lambda done, total: self.progress(f"adapting the model to {rubric.id}", done, total))
@@ -121,15 +122,22 @@ class Matcher:
                 else None
             )
             model_dir = ensure_tuned_model(base_dir, rubric, self.cache_dir, self.threads, report)
-            model_id = f"{model_id}+tuned:{rubric.id}"
+            adaptation = f"tuned:{rubric.id}"
         elif self.uses_encoder:
             # The shipped corpus-trained adapter (index/encoder/), merged once into the cache.
             model_dir = ensure_merged_model(base_dir, self.cache_dir)
-            model_id = f"{model_id}+evidence-encoder:{adapter_fingerprint()}"
+            adaptation = f"evidence-encoder:{adapter_fingerprint()}"
         key = str(model_dir)
         if key not in self._embedders:
-            self._embedders[key] = load_embedder(model_dir, self.cache_dir, self.backend, self.threads, model_id)
+            self._embedders[key] = load_embedder(
+                model_dir, self.cache_dir, self.backend, self.threads, base_dir, adaptation
+            )
         return self._embedders[key]
+
+    @property
+    def judge_label(self) -> str:
+        """Who decides: ``offline``, or ``llm:<model>``; results are recorded and stored under it."""
+        return f"llm:{self.judge.model.model_id}" if self.judge else "offline"
 
     @property
     def uses_encoder(self) -> bool:

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from evidence_matcher.errors import EvidenceError
+from evidence_matcher.errors import UpstreamError
 
 
-class LLMError(EvidenceError):
+class LLMError(UpstreamError):
     """The model could not give a usable answer (timeout, refusal, errors after retries)."""
 
 
@@ -32,6 +32,12 @@ class Completion:
     input_tokens: int = 0
     output_tokens: int = 0
     cached: bool = False
+
+
+def require_endpoint(api_key: str | None, base_url: str | None) -> None:
+    """The one check that a judge has somewhere to send text: a key (OpenAI) or a server's URL."""
+    if not api_key and not base_url:
+        raise LLMError("the LLM judge needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server")
 
 
 class ChatModel(Protocol):
@@ -54,8 +60,7 @@ class OpenAIChatModel:
     ):
         import openai
 
-        if not api_key and not base_url:
-            raise LLMError("the LLM judge needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
+        require_endpoint(api_key, base_url)
         self._openai = openai
         # Local servers (llama.cpp, Ollama, vLLM) accept any key; the SDK insists on one.
         self.client = openai.OpenAI(

@@ -11,18 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from evidence_matcher.errors import RubricError
+from evidence_matcher.errors import RubricError, RubricNotFound
 
 from .model import Rubric
 from .source import read_source
-
-if TYPE_CHECKING:
-    from .track import Track
 
 BUNDLED_DIR = Path(__file__).resolve().parent
 DEFAULT_RUBRIC_ID = "ic6-principal-reliability-engineer"
@@ -175,7 +172,8 @@ def check_file(path: Path, model: type[M], max_bytes: int = 0) -> tuple[M | None
         return None, _issues(path, raw, exc)
 
 
-def _load(path: Path, model: type[M], max_bytes: int) -> M:
+def load_file(path: Path, model: type[M], max_bytes: int) -> M:
+    """``model`` (a rubric or a track) validated from the YAML at ``path``, or the first issue as a RubricError."""
     value, issues = check_file(path, model, max_bytes)
     if value is None:
         more = f" (and {len(issues) - 1} more: see 'evidence rubric validate {path}')" if len(issues) > 1 else ""
@@ -184,13 +182,7 @@ def _load(path: Path, model: type[M], max_bytes: int) -> M:
 
 
 def load_rubric_file(path: Path) -> Rubric:
-    return _load(Path(path), Rubric, MAX_RUBRIC_BYTES)
-
-
-def load_track_file(path: Path) -> Track:
-    from .track import Track
-
-    return _load(Path(path), Track, MAX_TRACK_BYTES)
+    return load_file(Path(path), Rubric, MAX_RUBRIC_BYTES)
 
 
 def dump_rubric(rubric: Rubric) -> str:
@@ -216,4 +208,4 @@ def load_rubric(ref: str) -> Rubric:
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
         return load_rubric_file(Path(ref))
     known = ", ".join(bundled) or "none"
-    raise RubricError(f"unknown rubric {ref!r} (bundled: {known}; or give a path to a rubric .yaml)")
+    raise RubricNotFound(f"unknown rubric {ref!r} (bundled: {known}; or give a path to a rubric .yaml)")

@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 from evidence_matcher.errors import RubricError
 
 from .model import Rubric, _Strict
+from .store import MAX_TRACK_BYTES, load_file, load_rubric_file, save_rubric
 
 TRACK_SUFFIX = ".track.yaml"
 MAX_TRACK_LEVELS = 100
@@ -62,13 +63,12 @@ def track_path(folder: Path, track: Track) -> Path:
     return Path(folder) / f"{track.id}{TRACK_SUFFIX}"
 
 
+def load_track_file(path: Path) -> Track:
+    return load_file(Path(path), Track, MAX_TRACK_BYTES)
+
+
 def load_track(path: Path) -> tuple[Track, list[Rubric]]:
     """The track at ``path`` and its levels' rubrics, lowest level first, each validated."""
-    from .store import (  # store reads YAML; it imports this module
-        load_rubric_file,
-        load_track_file,
-    )
-
     path = Path(path)
     track = load_track_file(path)
     rubrics: list[Rubric] = []
@@ -96,8 +96,6 @@ def dump_track(track: Track) -> str:
 
 def save_track(track: Track, rubrics: list[Rubric], folder: Path) -> Path:
     """Write the track file and one rubric file per level into ``folder``; return the track file."""
-    from .store import save_rubric
-
     folder = Path(folder)
     if [r.level for r in rubrics] != track.level_names():
         raise ValueError("rubrics must be given in the track's level order")

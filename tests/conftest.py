@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -14,28 +13,7 @@ SEED = SHARED / "seed" / "000_fa39fa786b0356e7.txt"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-
-class FakeEmbedder:
-    """Bag of hashed words: identical word sets embed identically, disjoint ones orthogonally.
-
-    Exact and instant, so retrieval and aggregation can be tested to the digit.
-    """
-
-    model_id = "fake/bag-of-words"
-    fingerprint = "fake-0001"
-    dim = 512
-
-    def __init__(self):
-        self.calls = 0
-
-    def encode(self, texts):
-        self.calls += 1
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in set(re.findall(r"[a-z0-9]+", text.lower())):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] = 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+__all__ = ["ROOT", "SHARED", "SEED", "FakeEmbedder"]
 
 
 @pytest.fixture
@@ -61,3 +39,19 @@ def real_matcher(cache_dir):
     from evidence_matcher.matcher.engine import Matcher
 
     return Matcher.load(cache_dir=cache_dir)
+
+
+@pytest.fixture
+def fake_model_env(monkeypatch, tmp_path):
+    """The real CLI with the fake embedder in place of the model, by configuration (the CLI's test seam):
+    call it with the decision thresholds to use; the cache is a fresh folder."""
+
+    def configure(params) -> None:
+        path = tmp_path / "fake-thresholds.json"
+        path.write_text(params.model_dump_json(), encoding="utf-8")
+        monkeypatch.setenv("EVIDENCE_EMBEDDER", "tests.fakes:FakeEmbedder")
+        monkeypatch.setenv("EVIDENCE_THRESHOLDS", str(path))
+        monkeypatch.setenv("EVIDENCE_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.setenv("EVIDENCE_ADAPT", "false")
+
+    return configure

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from evidence_matcher.api.app import create_app
 from evidence_matcher.api.settings import Settings
+from evidence_matcher.errors import ModelError
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
@@ -54,7 +55,6 @@ def test_match_returns_the_tag_json_schema_with_verbatim_citations(matcher, tmp_
         ({"text": "   \n\t"}, "empty"),
         ({"text": 42}, "valid string"),
         ({}, "Field required"),
-        ({"text": "I mentored two engineers this year.", "rubric": "nope"}, "unknown rubric 'nope'"),
         ({"text": "I mentored two engineers this year.", "rubric": "../../etc/passwd.yaml"}, "not a path"),
         ({"text": "I mentored two engineers this year.", "judge": "llm"}, "no LLM configured"),
         ({"text": "I mentored two engineers this year.", "judge": "maybe"}, "'auto', 'offline' or 'llm'"),
@@ -65,6 +65,31 @@ def test_bad_input_gets_422_with_a_message(matcher, tmp_path, payload, fragment)
         response = client.post("/v1/match", json=payload)
     assert response.status_code == 422
     assert fragment in str(response.json()["detail"])
+
+
+def test_an_unknown_rubric_is_404_on_every_route(matcher, tmp_path):
+    """The same mistake gets the same status everywhere: one handler maps each error class to its status."""
+    with client_for(matcher, tmp_path) as client:
+        responses = [
+            client.post("/v1/match", json={"text": "I mentored two engineers this year.", "rubric": "nope"}),
+            client.post("/v1/batch", json={"documents": [{"text": "I mentored two engineers."}], "rubric": "nope"}),
+            client.get("/v1/rubrics/nope"),
+        ]
+    assert [r.status_code for r in responses] == [404, 404, 404]
+    assert all("unknown rubric 'nope'" in r.json()["detail"] for r in responses)
+
+
+def test_a_model_failure_is_a_5xx_with_a_message(matcher, tmp_path):
+    class BrokenEmbedder:
+        model_id, fingerprint, dim = "broken", "broken-1", 8
+
+        def encode(self, texts):
+            raise ModelError("the embedding model failed: out of memory")
+
+    broken = Matcher(embedder=BrokenEmbedder(), cache_dir=tmp_path / "broken", params=matcher.params)
+    with client_for(broken, tmp_path) as client:
+        response = client.post("/v1/match", json={"text": "I mentored two engineers this year."})
+    assert response.status_code == 500 and "out of memory" in response.json()["detail"]
 
 
 def test_malformed_json_is_422_not_500(matcher, tmp_path):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence_matcher.api.process import evidence_server
+from evidence_matcher.api.cli.common import SELF
+from evidence_matcher.eval.server_process import evidence_server
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,7 @@ def server(real_matcher, cache_dir):
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     real_matcher.rubric_index()  # the model and index are cached before the server starts
-    with evidence_server(cache_dir) as (base, _):
+    with evidence_server(SELF, cache_dir) as (base, _):
         yield base
 
 

@@ -258,14 +258,8 @@ def test_short_texts_are_matched_whole(tmp_path):
 
 
 @pytest.fixture
-def fake_model(monkeypatch, tmp_path):
-    import evidence_matcher.index.embedders as embedders_module
-    import evidence_matcher.matcher.engine as engine_module
-
-    monkeypatch.setattr(engine_module, "load_embedder", lambda *a, **k: FakeEmbedder())
-    monkeypatch.setattr(embedders_module, "load_embedder", lambda *a, **k: FakeEmbedder())
-    monkeypatch.setenv("EVIDENCE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("EVIDENCE_ADAPT", "false")
+def fake_model(fake_model_env):
+    fake_model_env(DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7))
 
 
 def test_cli_eval_run_and_retrieval_on_a_csv(fake_model):

@@ -258,13 +258,11 @@ def test_fail_under_parses_aliases_and_names_valid_keys():
 
 
 @pytest.fixture
-def cli(monkeypatch, tmp_path, fake_matcher):
-    """The real CLI commands, with the fake-embedder matcher instead of the model."""
+def cli(fake_model_env):
+    """The real CLI commands, with the fake embedder configured in place of the model."""
     import evidence_matcher.api.cli as cli_package
-    import evidence_matcher.api.cli.evaluate as evaluate_cli
 
-    monkeypatch.setenv("EVIDENCE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(evaluate_cli, "build_matcher", lambda settings, judge="offline": fake_matcher)
+    fake_model_env(PARAMS)
     runner = CliRunner()
     return lambda *args: runner.invoke(cli_package.app, list(args))
 

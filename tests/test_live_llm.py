@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from evidence_matcher.api.cli import EXAMPLE
-from evidence_matcher.api.process import free_port, running
+from evidence_matcher.eval.server_process import free_port, running
 
 pytestmark = pytest.mark.slow
 

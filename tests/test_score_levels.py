@@ -11,13 +11,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from evidence_matcher.api.scoring.levels import level_fit
-from evidence_matcher.api.scoring.reports import write_track_reports
-from evidence_matcher.api.scoring.runner import score_against
-from evidence_matcher.api.scoring.store import ScoreStore
 from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.scoring.levels import level_fit
+from evidence_matcher.matcher.scoring.reports import write_track_reports
+from evidence_matcher.matcher.scoring.runner import score_against
+from evidence_matcher.matcher.scoring.store import ScoreStore
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.track import Track, TrackLevel, load_track, save_track
 
@@ -236,17 +236,11 @@ def test_each_document_gets_its_coverage_per_level_its_fit_and_its_gaps(track_fi
     assert "Level fit" in page and "below W1" in page and "Documents × behaviors at W3" in page
 
 
-def test_the_cli_scores_a_track_and_rejects_an_unknown_level(track_file, docs, matcher, tmp_path, monkeypatch):
-    """`evidence score --track` end to end in-process, with the matcher swapped for the fake one."""
-    from evidence_matcher.api.cli import score as score_cli
+def test_the_cli_scores_a_track_and_rejects_an_unknown_level(track_file, docs, fake_model_env, tmp_path):
+    """`evidence score --track` end to end in-process, with the fake embedder configured in place of the model."""
     from evidence_matcher.api.cli.root import app
 
-    class Spec:
-        def load(self, progress=None):
-            return matcher
-
-    monkeypatch.setattr(score_cli, "matcher_spec", lambda settings, judge: Spec())
-    monkeypatch.setenv("EVIDENCE_CACHE_DIR", str(tmp_path / "cache"))
+    fake_model_env(PARAMS)
     out = tmp_path / "cli-out"
     runner = CliRunner()
     result = runner.invoke(

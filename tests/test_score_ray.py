@@ -10,11 +10,12 @@ import sqlite3
 
 import pytest
 
-from evidence_matcher.api.scoring.engines import LocalEngine, MatcherSpec, RayEngine
-from evidence_matcher.api.scoring.runner import score_documents
-from evidence_matcher.api.scoring.store import ScoreStore
 from evidence_matcher.matcher.decision import load_params
 from evidence_matcher.matcher.documents import find_documents
+from evidence_matcher.matcher.scoring.engines import LocalEngine, RayEngine
+from evidence_matcher.matcher.scoring.runner import score_documents
+from evidence_matcher.matcher.scoring.store import ScoreStore
+from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 from tests.test_score import TEXTS, mixed  # noqa: F401  (the mixed-folder fixture)
 

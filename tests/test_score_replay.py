@@ -2,11 +2,11 @@
 
 from dataclasses import replace
 
-from evidence_matcher.api.scoring.runner import score_documents
-from evidence_matcher.api.scoring.store import ScoreStore
 from evidence_matcher.eval.replay_server import ReplayServer
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.judge import JudgeConfig
+from evidence_matcher.matcher.scoring.runner import score_documents
+from evidence_matcher.matcher.scoring.store import ScoreStore
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 from tests.test_judge import PARAMS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import DEV_SET, EXAMPLE, build_matcher, settings_from_env
+from .common import DEV_SET, EXAMPLE, SELF, build_matcher, settings_from_env
 from .root import app
 
 
@@ -45,16 +45,13 @@ def bench(
         err=True,
     )
     matcher = build_matcher(settings)
-    results = {**throughput(matcher, texts, repeats), **cold_start(EXAMPLE, repeats)}
+    results = {**throughput(matcher, texts, repeats), **cold_start(SELF, EXAMPLE, repeats)}
     if scoring:
-        from .score import matcher_spec
-
         if engine not in {"local", "ray"}:
             raise typer.BadParameter("--engine must be local or ray")
-        spec = matcher_spec(settings, "offline") if engine == "ray" else None
         with tempfile.TemporaryDirectory() as folder:
             results.update(
-                scoring_throughput(matcher, texts, Path(folder), spec=spec, ray=engine == "ray", llm_replay=llm_replay)
+                scoring_throughput(matcher, texts, Path(folder), ray=engine == "ray", llm_replay=llm_replay)
             )
     for key, value in results.items():
         typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")

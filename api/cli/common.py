@@ -12,6 +12,8 @@ import typer
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "self-review-ic6.md"
 DEV_SET = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "ic6-dev.jsonl"
+# This CLI as a command line, for what runs it in a fresh process (cold-start and load benchmarks).
+SELF = [sys.executable, "-m", "evidence_matcher.api.cli"]
 
 
 def settings_from_env():
@@ -37,23 +39,10 @@ def progress_bars():
 
 
 def build_matcher(settings, judge_mode: str = "offline", names: tuple[str, ...] = (), params=None):
-    from evidence_matcher.matcher.engine import Matcher
+    """The matcher every command uses: its settings as a spec, loaded with progress bars."""
+    from ..settings import matcher_spec
 
-    from ..settings import build_judge
-
-    judge = build_judge(settings, judge_mode, names)
-    return Matcher.load(
-        judge=judge,
-        llm_concurrency=settings.llm_concurrency,
-        cache_dir=settings.cache_dir,
-        model_dir=settings.model_dir,
-        backend=settings.backend,
-        max_chars=settings.max_chars,
-        threads=settings.threads,
-        adapt=settings.adapt,
-        progress=progress_bars(),
-        params=params,
-    )
+    return matcher_spec(settings, judge_mode, names, params).load(progress=progress_bars())
 
 
 def read_input(source: str, max_chars: int) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperGroup
 
+from evidence_matcher.errors import EvidenceError
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import build_matcher, settings_from_env
@@ -303,23 +304,24 @@ def eval_fit(
         "--write",
         help="Save as the shipped thresholds of this backend and decision (matcher/thresholds[.adapted][.onnx-int8].json).",
     ),
+    threshold_only: bool = typer.Option(
+        False,
+        "--threshold-only",
+        help="With EVIDENCE_ADAPT=true: keep the fp32 fit's max_rank and item_top_k, refit the threshold (onnx-int8).",
+    ),
 ):
     """Fit the decision thresholds on the fit split of a development set."""
-    from evidence_matcher.eval.dataset import file_sha256, load_dataset
-    from evidence_matcher.eval.fit import fit_params
-    from evidence_matcher.eval.run import analyze_samples
+    from evidence_matcher.eval.fit import fit_on_dataset
     from evidence_matcher.matcher.decision import params_path, unfitted_params
 
     settings = settings_from_env()
+    if threshold_only and not settings.adapt:
+        raise EvidenceError("--threshold-only is for the adapted path: set EVIDENCE_ADAPT=true")
     matcher = build_matcher(settings, params=unfitted_params(settings.adapt))
-    PARAMS_PATH = params_path(matcher.backend, matcher.adapt)  # each way of deciding gets its own thresholds
-    index = matcher.rubric_index(rubric)
-    samples = load_dataset(dataset, index.rubric, "fit")
-    analyses = analyze_samples(matcher, samples, index, progress=sys.stderr.isatty())
-    fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split=fit"
-    params, stats = fit_params(samples, analyses, index, fitted_on, index.embedder.model_id)
+    params, stats = fit_on_dataset(matcher, dataset, rubric, threshold_only, progress=sys.stderr.isatty())
     typer.echo(params.model_dump_json(indent=2))
     typer.echo(", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items()))
     if write:
-        PARAMS_PATH.write_text(params.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        typer.echo(f"wrote {PARAMS_PATH}")
+        path = params_path(matcher.backend, matcher.adapt)  # each way of deciding gets its own thresholds
+        path.write_text(params.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {path}")

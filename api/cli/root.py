@@ -7,7 +7,6 @@ stays instant. Every user error is one line on stderr and a non-zero exit; set
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -22,12 +21,21 @@ app = typer.Typer(
 )
 
 
+def _debug() -> bool:
+    """``Settings.debug`` (EVIDENCE_DEBUG), read only once an error has happened: ``--help`` stays light."""
+    from ..settings import Settings
+
+    try:
+        return Settings().debug
+    except Exception:  # noqa: BLE001 - settings that do not validate cannot ask for tracebacks either
+        return False
+
+
 def main() -> None:
-    debug = os.environ.get("EVIDENCE_DEBUG", "").lower() in {"1", "true", "yes"}
     try:
         app()
     except EvidenceError as exc:
-        if debug:
+        if _debug():
             raise
         typer.echo(f"Error: {exc}", err=True)
         sys.exit(1)
@@ -35,7 +43,7 @@ def main() -> None:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        if debug:
+        if _debug():
             raise
         typer.echo(f"Error: unexpected {type(exc).__name__}: {exc} (set EVIDENCE_DEBUG=1 for details)", err=True)
         sys.exit(1)

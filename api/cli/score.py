@@ -8,46 +8,11 @@ from pathlib import Path
 import typer
 
 from evidence_matcher.errors import EvidenceError
+from evidence_matcher.matcher.scoring.levels import DEFAULT_BAR
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
-from ..scoring.levels import DEFAULT_BAR
 from .common import settings_from_env
 from .root import app
-
-
-def matcher_spec(settings, judge_mode: str):
-    """The explicit Matcher arguments every engine's processes load (the judge as its config)."""
-    from evidence_matcher.matcher.decision import load_params, params_path
-
-    from ..scoring.engines import MatcherSpec
-    from ..settings import judge_config
-
-    return MatcherSpec(
-        cache_dir=settings.cache_dir,
-        params=load_params(params_path(settings.backend, settings.adapt)),
-        model_dir=settings.model_dir,
-        backend=settings.backend,
-        max_chars=settings.max_chars,
-        threads=settings.threads,
-        adapt=settings.adapt,
-        judge=judge_config(settings, judge_mode),
-        llm_cache=settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None,
-        llm_concurrency=settings.llm_concurrency,
-    )
-
-
-def make_engine(name: str, spec, matcher, ray_address: str | None, workers: int | None):
-    from ..scoring.engines import ENGINES, LocalEngine
-
-    if name not in ENGINES:
-        raise EvidenceError(f"--engine must be {' or '.join(ENGINES)}, not {name!r}")
-    if name == "local":
-        if ray_address or workers:
-            raise EvidenceError("--ray-address and --workers need --engine ray")
-        return LocalEngine(matcher)
-    from ..scoring.engines import RayEngine
-
-    return RayEngine(spec, address=ray_address, workers=workers)
 
 
 @app.command()
@@ -88,13 +53,14 @@ def score(
 ):
     """Batch-score promo docs into per-document reports and a cohort report (resumable)."""
     from evidence_matcher.matcher.documents import find_documents
+    from evidence_matcher.matcher.scoring.engines import make_engine
+    from evidence_matcher.matcher.scoring.levels import check_level
+    from evidence_matcher.matcher.scoring.reports import write_reports, write_track_reports
+    from evidence_matcher.matcher.scoring.runner import score_against
+    from evidence_matcher.matcher.scoring.store import ScoreStore
     from evidence_matcher.rubrics.store import load_rubric
 
-    from ..scoring.levels import check_level
-    from ..scoring.reports import write_reports, write_track_reports
-    from ..scoring.runner import score_against
-    from ..scoring.store import ScoreStore
-    from .common import progress_bars
+    from .common import build_matcher
 
     settings = settings_from_env()
     if track is not None:
@@ -109,9 +75,8 @@ def score(
     documents = find_documents(paths)
     if not documents:
         raise EvidenceError("no .md, .txt, .docx or .pdf files found in the given paths")
-    spec = matcher_spec(settings, judge)
-    matcher = spec.load(progress=progress_bars())
-    runner = make_engine(engine, spec, matcher, ray_address, workers)
+    matcher = build_matcher(settings, judge)
+    runner = make_engine(engine, matcher, ray_address, workers)
     store = ScoreStore(out / "results.sqlite")
     try:
         rows = score_against(

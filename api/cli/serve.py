@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import DEV_SET, EXAMPLE, build_matcher, settings_from_env
+from .common import DEV_SET, EXAMPLE, SELF, build_matcher, settings_from_env
 from .root import app
 
 
@@ -45,6 +45,6 @@ def load_bench(
         **({"EVIDENCE_THREADS": str(settings.threads)} if settings.threads else {}),
     }
     served = index.embedder if settings.backend == "onnx-int8" else None  # fp32 is the bare encode already
-    results = run_load(texts, clients, seconds, settings.cache_dir, index.embedder.model_dir, served, server_env)
+    results = run_load(SELF, texts, clients, seconds, settings.cache_dir, index.embedder.model_dir, served, server_env)
     for key, value in results.items():
         typer.echo(f"{key:<32} {value:,.2f}" if isinstance(value, float) else f"{key:<32} {value}")

@@ -43,7 +43,7 @@ def tag(
     result = matcher.match(text, loaded)
     if result.judge.status == "fallback":
         typer.echo(f"Warning: LLM judge failed ({result.judge.reason}); showing the offline result.", err=True)
-    from ..render import render_markdown, render_table
+    from evidence_matcher.matcher.render import render_markdown, render_table
 
     if fmt is TagFormat.json:
         typer.echo(result.model_dump_json(indent=2))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from evidence_matcher.errors import InputError
+from evidence_matcher.errors import InputError, NotFound
 from evidence_matcher.matcher.inputs import check_text
 from evidence_matcher.matcher.result import MatchResult
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
@@ -51,12 +51,9 @@ def start_batch(body: BatchRequest, state: AppState = Depends(get_ready_state)) 
     judged = use_judge(state, body.judge)
     ids = [doc.id or str(i) for i, doc in enumerate(body.documents)]
     if len(set(ids)) != len(ids):
-        raise HTTPException(422, "document ids must be unique")
-    for doc_id, doc in zip(ids, body.documents):
-        try:
-            check_text(doc.text, state.settings.max_chars, f"document {doc_id!r}")
-        except InputError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        raise InputError("document ids must be unique")
+    for doc_id, doc in zip(ids, body.documents, strict=True):
+        check_text(doc.text, state.settings.max_chars, f"document {doc_id!r}")
     job = state.jobs.submit([d.text for d in body.documents], ids, body.rubric, judged)
     return BatchAccepted(job_id=job.id, status_url=f"/v1/batch/{job.id}", total=len(ids))
 
@@ -65,7 +62,7 @@ def start_batch(body: BatchRequest, state: AppState = Depends(get_ready_state)) 
 def batch_status(job_id: str, state: AppState = Depends(get_ready_state)) -> BatchStatus:
     job = state.jobs.get(job_id)
     if job is None:
-        raise HTTPException(404, f"no batch job {job_id!r} (unknown or expired)")
+        raise NotFound(f"no batch job {job_id!r} (unknown or expired)")
     results = {doc_id: r for doc_id, r in zip(job.doc_ids, job.results) if r is not None}
     return BatchStatus(
         job_id=job.id,

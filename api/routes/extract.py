@@ -9,10 +9,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from evidence_matcher.errors import InputError
 from evidence_matcher.matcher.documents import SUPPORTED, DocumentError, read_document
 
 from ..state import get_state
@@ -31,8 +32,8 @@ def _extract(data: bytes, suffix: str, filename: str, max_chars: int) -> str:
         path.write_bytes(data)
         try:
             return read_document(path, max_chars=max_chars)  # bombs stop here, at a bound, not in memory
-        except DocumentError as exc:
-            raise HTTPException(422, str(exc).replace(path.name, filename)) from exc
+        except DocumentError as exc:  # name the user's file, not the temporary copy
+            raise DocumentError(str(exc).replace(path.name, filename)) from exc
 
 
 @router.post(
@@ -54,7 +55,7 @@ async def extract(
 ) -> Extracted:
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED:
-        raise HTTPException(422, f"unsupported file type {suffix or '(none)'}: use .md, .txt, .docx or .pdf")
+        raise InputError(f"unsupported file type {suffix or '(none)'}: use .md, .txt, .docx or .pdf")
     data = await request.body()
     text = await run_in_threadpool(_extract, data, suffix, filename, get_state(request).settings.max_chars)
     return Extracted(filename=filename, text=text)

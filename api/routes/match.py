@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from evidence_matcher.errors import EvidenceError, InputError
+from evidence_matcher.errors import InputError, RubricNotFound
 from evidence_matcher.matcher.inputs import check_text
 from evidence_matcher.matcher.result import MatchResult
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, bundled_rubric_paths
@@ -38,30 +38,26 @@ def use_judge(state: AppState, mode: JudgeMode) -> bool:
         return False
     if state.matcher.judge is None:
         if mode == "llm":
-            raise HTTPException(422, "judge 'llm' requested but this server has no LLM configured (EVIDENCE_LLM_MODEL)")
+            raise InputError("judge 'llm' requested but this server has no LLM configured (EVIDENCE_LLM_MODEL)")
         return False
     return True
 
 
 def check_rubric(rubric: str) -> None:
+    """Over HTTP a rubric is a bundled id, never a path: a request must not name the server's files."""
     if "/" in rubric or rubric.endswith((".yaml", ".yml")):
-        raise HTTPException(422, "rubric must be the id of a bundled rubric (GET /v1/rubrics), not a path")
+        raise InputError("rubric must be the id of a bundled rubric (GET /v1/rubrics), not a path")
     if rubric not in bundled_rubric_paths():
-        raise HTTPException(422, f"unknown rubric {rubric!r}: see GET /v1/rubrics for the ids")
+        raise RubricNotFound(f"unknown rubric {rubric!r}: see GET /v1/rubrics for the ids")
 
 
 @router.post("/match", response_model=MatchResult, summary="Tag one text with the behaviors it evidences")
 async def match(body: MatchRequest, state: AppState = Depends(get_ready_state)) -> MatchResult:
     check_rubric(body.rubric)
     judged = use_judge(state, body.judge)
-    try:
-        check_text(body.text, state.settings.max_chars)
-        if judged and not body.redact:
-            # A per-request judge that sends the text as is; the shared one stays untouched.
-            matcher = replace(state.matcher, judge=replace(state.matcher.judge, redact=False))
-            return await run_in_threadpool(matcher.match, body.text, body.rubric, True)
-        return await state.batcher.match(body.text, body.rubric, judged)
-    except InputError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    except EvidenceError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    check_text(body.text, state.settings.max_chars)
+    if judged and not body.redact:
+        # A per-request judge that sends the text as is; the shared one stays untouched.
+        matcher = replace(state.matcher, judge=replace(state.matcher.judge, redact=False))
+        return await run_in_threadpool(matcher.match, body.text, body.rubric, True)
+    return await state.batcher.match(body.text, body.rubric, judged)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from evidence_matcher.errors import RubricError
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.store import bundled_rubric_paths, load_rubric, load_rubric_file
+
+from .match import check_rubric
 
 router = APIRouter(prefix="/v1/rubrics", tags=["rubrics"])
 
@@ -40,9 +41,5 @@ def list_rubrics() -> list[RubricSummary]:
 
 @router.get("/{rubric_id}", response_model=Rubric, summary="A rubric with its areas, responsibilities and behaviors")
 def get_rubric(rubric_id: str) -> Rubric:
-    if rubric_id not in bundled_rubric_paths():
-        raise HTTPException(404, f"unknown rubric {rubric_id!r}")
-    try:
-        return load_rubric(rubric_id)
-    except RubricError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    check_rubric(rubric_id)
+    return load_rubric(rubric_id)

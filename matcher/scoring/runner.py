@@ -21,10 +21,8 @@ from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.result import MatchResult
 from evidence_matcher.rubrics.model import Rubric
 
-from .engines import Chunk, Engine, LocalEngine, WorkerFailure
+from .engines import CHUNK, Chunk, Engine, LocalEngine, WorkerFailure
 from .store import ScoreStore, content_key
-
-CHUNK = 8  # documents whose sentences are embedded together
 
 
 @dataclass
@@ -34,10 +32,6 @@ class Outcome:
     status: Literal["scored", "stored", "failed"]
     result: MatchResult | None = None
     error: str | None = None
-
-
-def judge_label(matcher: Matcher) -> str:
-    return f"llm:{matcher.judge.model.model_id}" if matcher.judge else "offline"
 
 
 def score_documents(
@@ -71,7 +65,7 @@ def score_against(
 
     engine = engine or LocalEngine(matcher)
     models = [matcher.rubric_index(rubric).embedder.model_id for rubric in rubrics]
-    judge = judge_label(matcher)
+    judge = matcher.judge_label
     outcomes: dict[tuple[Path, int], Outcome] = {}
     members: dict[int, list[tuple[Path, int, str, str]]] = {}  # chunk index -> (path, rubric, key, sha) per text
     desc = "scoring" if len(rubrics) == 1 else f"scoring ({len(rubrics)} levels)"

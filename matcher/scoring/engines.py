@@ -4,7 +4,7 @@ The driver (``runner``) reads, hashes and chunks the documents and owns the resu
 store; an engine only turns chunks of texts into results, yielding each chunk as soon as
 it is done so the driver can store it at once (a killed run resumes the same way with
 either engine). Both engines score a chunk with the same function on a Matcher built
-from the same explicit arguments (``MatcherSpec``), and the driver forms the same chunks
+from the same explicit arguments (``matcher.spec.MatcherSpec``), and the driver forms the same chunks
 for both, so their results are identical. Ray is imported only inside ``RayEngine``: the
 default engine needs no Ray.
 """
@@ -13,19 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from evidence_matcher.errors import EvidenceError
 from evidence_matcher.rubrics.model import Rubric
 
 if TYPE_CHECKING:
-    from evidence_matcher.matcher.decision import DecisionParams
-    from evidence_matcher.matcher.engine import Matcher, ProgressFn
-    from evidence_matcher.matcher.judge import JudgeConfig
-    from evidence_matcher.matcher.result import MatchResult  # noqa: F401  (named in the Scored alias string)
+    from evidence_matcher.matcher.engine import Matcher
+    from evidence_matcher.matcher.result import MatchResult
+    from evidence_matcher.matcher.spec import MatcherSpec
 
 ENGINES = ("local", "ray")
+CHUNK = 8  # documents whose sentences are embedded together
 Scored = tuple["MatchResult | None", "str | None"]  # a result, or the reason there is none
 
 
@@ -42,53 +41,35 @@ class Chunk:
     texts: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class MatcherSpec:
-    """The explicit ``Matcher.load`` arguments, picklable, so every process builds the same matcher."""
-
-    cache_dir: Path
-    params: DecisionParams
-    model_dir: Path | None = None
-    backend: str = "auto"
-    max_chars: int = 100_000
-    threads: int | None = None
-    adapt: bool = False
-    judge: JudgeConfig | None = None
-    llm_cache: Path | None = None  # the judge's response cache (SQLite, safe to share on one machine)
-    llm_concurrency: int = 4
-
-    def load(self, progress: ProgressFn | None = None) -> Matcher:
-        from evidence_matcher.matcher.engine import Matcher
-
-        judge = self.judge.build(self.llm_cache) if self.judge else None
-        return Matcher.load(
-            cache_dir=self.cache_dir,
-            model_dir=self.model_dir,
-            backend=self.backend,
-            params=self.params,
-            max_chars=self.max_chars,
-            threads=self.threads,
-            adapt=self.adapt,
-            progress=progress,
-            judge=judge,
-            llm_concurrency=self.llm_concurrency,
-        )
-
-
-def score_chunk(matcher: Matcher, texts: Iterable[str], rubric: Rubric) -> list[Scored]:
-    """Score texts together; if one is unusable, score them one by one so only it fails."""
+def score_chunk(matcher: Matcher, texts: Iterable[str], rubric: Rubric | str, use_judge: bool = True) -> list[Scored]:
+    """Score texts together (their sentences embedded in one pass); if one is unusable, score
+    them one by one so only it fails. Every batch path (``evidence score``, Ray actors, the
+    HTTP API's batch jobs) scores its chunks of ``CHUNK`` documents here."""
     texts = list(texts)
     try:
-        return [(result, None) for result in matcher.match_many(texts, rubric)]
+        return [(result, None) for result in matcher.match_many(texts, rubric, use_judge)]
     except EvidenceError:
         pass
     out: list[Scored] = []
     for text in texts:
         try:
-            out.append((matcher.match(text, rubric), None))
+            out.append((matcher.match(text, rubric, use_judge), None))
         except EvidenceError as exc:
             out.append((None, str(exc)))
     return out
+
+
+def make_engine(name: str, matcher: Matcher, ray_address: str | None = None, workers: int | None = None) -> Engine:
+    """The engine called ``name``; Ray's actors load the matcher from the spec it was built from."""
+    if name not in ENGINES:
+        raise EvidenceError(f"--engine must be {' or '.join(ENGINES)}, not {name!r}")
+    if name == "local":
+        if ray_address or workers:
+            raise EvidenceError("--ray-address and --workers need --engine ray")
+        return LocalEngine(matcher)
+    if matcher.spec is None:
+        raise EvidenceError("--engine ray needs a matcher built from a MatcherSpec (its actors build the same one)")
+    return RayEngine(matcher.spec, address=ray_address, workers=workers)
 
 
 class Engine(Protocol):

@@ -1,6 +1,7 @@
 """Start `evidence serve` (or any local HTTP server) in a child process and wait until it is up.
 
-Used by the load benchmark and by the tests that need a real server on 127.0.0.1.
+Used by the load benchmark (``loadbench``) and by the tests that need a real server on 127.0.0.1.
+The caller names the command line: eval never imports the CLI it measures.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -59,10 +59,11 @@ def running(
             proc.kill()
 
 
-def evidence_server(cache_dir: Path, extra_env: dict | None = None, timeout: float = 600):
-    """``evidence serve`` on a free port with a given cache and no LLM or token from the caller's shell."""
+def evidence_server(cli: list[str], cache_dir: Path, extra_env: dict | None = None, timeout: float = 600):
+    """``evidence serve`` (``cli``: the ``evidence`` command line) on a free port with a given cache
+    and no LLM or token from the caller's shell."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "OPENAI_"))}
     env.update({"EVIDENCE_CACHE_DIR": str(cache_dir), **(extra_env or {})})
-    cmd = [sys.executable, "-c", "from evidence_matcher.api.cli import main; main()", "serve", "--port", str(port)]
+    cmd = [*cli, "serve", "--port", str(port)]
     return running(cmd, "/readyz", port, env, timeout)

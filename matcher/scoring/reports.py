@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from evidence_matcher.api.render import render_markdown
+from evidence_matcher.matcher.render import render_markdown
 from evidence_matcher.rubrics.model import Rubric
 
 from .levels import LevelFit, level_fit

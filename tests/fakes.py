@@ -1,0 +1,31 @@
+"""Stand-ins the tests plug in through the product's own seams (``EVIDENCE_EMBEDDER=tests.fakes:FakeEmbedder``)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+
+class FakeEmbedder:
+    """Bag of hashed words: identical word sets embed identically, disjoint ones orthogonally.
+
+    Exact and instant, so retrieval and aggregation can be tested to the digit.
+    """
+
+    model_id = "fake/bag-of-words"
+    fingerprint = "fake-0001"
+    dim = 512
+
+    def __init__(self):
+        self.calls = 0
+
+    def encode(self, texts):
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in set(re.findall(r"[a-z0-9]+", text.lower())):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] = 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
