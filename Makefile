@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test gate bench setup clean
+.PHONY: demo test gate bench lint setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,18 @@ gate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/evidence bench
+
+# Lint and type check. mypy cannot follow the editable install's import hook to the mapped folders
+# ([tool.setuptools.package-dir]): it reads the package from a tree of links to them (mypy_path in pyproject.toml).
+TYPECHECK := build/typecheck/evidence_matcher
+MYPY_PACKAGES := evidence_matcher.errors evidence_matcher.rubrics evidence_matcher.index evidence_matcher.matcher
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)
+	ln -s $(CURDIR)/evidence_matcher/*.py $(TYPECHECK)/
+	for folder in rubrics index matcher eval api; do ln -s $(CURDIR)/$$folder $(TYPECHECK)/$$folder; done
+	$(BIN)/mypy $(addprefix -p ,$(MYPY_PACKAGES))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -100,7 +100,7 @@ def _load(state: AppState, judge_mode: str) -> None:
         matcher.rubric_index(DEFAULT_RUBRIC_ID)  # build or load now, not on the first request
         state.matcher = matcher
         state.ready.set()
-    except Exception as exc:  # noqa: BLE001 - reported by /readyz and every API call
+    except Exception as exc:  # reported by /readyz and every API call
         state.load_error = str(exc)
 
 

@@ -83,6 +83,6 @@ class MicroBatcher:
                         if not job.future.done():
                             job.future.set_exception(exc)
                     continue
-                for job, result in zip(group, results):
+                for job, result in zip(group, results, strict=True):
                     if not job.future.done():
                         job.future.set_result(result)

@@ -72,7 +72,9 @@ class JobStore:
             for start in range(0, len(job.texts), CHUNK):
                 indexes = list(range(start, min(start + CHUNK, len(job.texts))))
                 texts = [job.texts[i] or "" for i in indexes]
-                for i, (result, error) in zip(indexes, score_chunk(self.matcher, texts, job.rubric, job.use_judge)):
+                for i, (result, error) in zip(
+                    indexes, score_chunk(self.matcher, texts, job.rubric, job.use_judge), strict=True
+                ):
                     job.results[i] = result
                     if error is not None:  # one bad document does not sink its neighbours
                         job.errors[job.doc_ids[i]] = error
@@ -80,7 +82,7 @@ class JobStore:
                     job.texts[i] = None  # the text is no longer needed: drop it
                 job.done = indexes[-1] + 1
             job.status = "done"
-        except Exception as exc:  # noqa: BLE001 - reported on the job, never lost silently
+        except Exception as exc:  # reported on the job, never lost silently
             job.status = "failed"
             job.errors["_job"] = f"{type(exc).__name__}: {exc}"
         finally:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     cache_dir: Path = _default_cache_dir()
     model_dir: Path | None = None  # a sentence-transformers model directory; default: bundled all-MiniLM-L6-v2
     backend: str = "auto"  # auto | onnx | onnx-int8 (quantized, own thresholds) | torch
-    adapt: bool = False  # adapt the model to each rubric with examples (once, cached) and decide by similarity instead of the verifier
+    # adapt the model to each rubric with examples (once, cached) and decide by similarity instead of the verifier
+    adapt: bool = False
     max_chars: int = 100_000
     threads: int | None = None
     debug: bool = False  # show the traceback behind an error's one line
@@ -57,8 +58,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated; CORS is off when empty
     max_body_bytes: int = 1_000_000
     batch_ttl_seconds: float = 3600
-    # Texts one micro-batch embeds together. 8 gave the lowest p99 at 16 clients (README, Speed): the model's
-    # own batches are cut per call (index.embedders), so bigger micro-batches only make requests wait longer.
+    # Texts one micro-batch embeds together. Small is enough (README, Speed: the p99 by micro-batch size): the
+    # model's own batches are cut per call (index.embedders), so bigger micro-batches only make requests wait longer.
     max_batch_texts: int = Field(8, ge=1, le=256)
     redact_names: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
 

@@ -127,7 +127,7 @@ def swap_changes(matcher, samples, index, predicted: list[set[str]], progress: b
     analyses = analyze_samples(matcher, twins, index, progress, desc="bias: embedding swapped texts")
     decided = decide_samples(matcher, [t.text for t in twins], analyses, index, progress)
     out = []
-    for (_, _, n), before, result in zip(swapped, predicted, decided):
+    for (_, _, n), before, result in zip(swapped, predicted, decided, strict=True):
         after = {m.behavior_id for m in result.matches}
         out.append(BiasChange(swaps=n, added=sorted(after - before), removed=sorted(before - after)))
     return out

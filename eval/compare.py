@@ -150,7 +150,7 @@ def genre_deltas(
     genres = sorted({r.genre for r in a if r.genre})
     out = []
     for genre in genres:
-        pairs = [(x, y) for x, y in zip(a, b) if x.genre == genre]
+        pairs = [(x, y) for x, y in zip(a, b, strict=True) if x.genre == genre]
         if not any(x.gold for x, _ in pairs):
             continue  # negatives only: no F1 to compare
         deltas = bootstrap_deltas([x for x, _ in pairs], [y for _, y in pairs], resamples, seed)
@@ -161,18 +161,20 @@ def genre_deltas(
 def compare_records(a: EvalRecord, b: EvalRecord, resamples: int = RESAMPLES, seed: int = SEED) -> Comparison:
     if a.dataset_sha256 != b.dataset_sha256:
         raise RunError(
-            f"the runs used different datasets ({a.dataset}@{a.dataset_sha256[:12]} vs {b.dataset}@{b.dataset_sha256[:12]}): "
+            "the runs used different datasets "
+            f"({a.dataset}@{a.dataset_sha256[:12]} vs {b.dataset}@{b.dataset_sha256[:12]}): "
             "compare runs of the same dataset file"
         )
     by_id = {r.id: r for r in b.results}
     shared = [r.id for r in a.results if r.id in by_id]
     if not shared:
         raise RunError(
-            f"the runs share no samples (A: {a.split} split, {a.samples} samples; B: {b.split} split, {b.samples} samples)"
+            "the runs share no samples "
+            f"(A: {a.split} split, {a.samples} samples; B: {b.split} split, {b.samples} samples)"
         )
     a_rows = {r.id: r for r in a.results}
     ra, rb = [a_rows[i] for i in shared], [by_id[i] for i in shared]
-    changes = [c for c in (sample_change(x, y) for x, y in zip(ra, rb)) if c]
+    changes = [c for c in (sample_change(x, y) for x, y in zip(ra, rb, strict=True)) if c]
     changes.sort(
         key=lambda c: (-(len(c.gained) + len(c.lost) + len(c.new_false_positives) + len(c.fixed_false_positives)), c.id)
     )

@@ -271,7 +271,11 @@ def write_model_card(folder: Path, title: str, card: dict, intended: str) -> Non
         lines.append(f"| {key} | {str(value).replace('|', '/')} |")
     lines += [
         "",
-        "Reproduce: `python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write`",
+        (
+            "Reproduce: `python -m evidence_matcher.eval.encoder_train && "
+            "python -m evidence_matcher.eval.verifier_train && "
+            "evidence eval fit eval/datasets/ic6-dev.jsonl --write`"
+        ),
         "",
     ]
     (Path(folder) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

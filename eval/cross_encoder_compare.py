@@ -1,6 +1,7 @@
 """Side by side on one held-out corpus fold: a cross-encoder verifier against the shipped MLP.
 
-    python -m evidence_matcher.eval.cross_encoder_compare      # ~15 min on 2 cores; prints both lines of the README's comparison
+    python -m evidence_matcher.eval.cross_encoder_compare      # ~15 min on 2 cores; prints both lines
+                                                               # of the README's comparison
 
 The cross-encoder: all-MiniLM-L6-v2's weights with a new one-logit classification head,
 reading "[section heading] sentence" with the behavior text; trained 2 epochs on every
@@ -21,7 +22,7 @@ from sklearn.metrics import average_precision_score
 from evidence_matcher.eval.corpus import corpus_files, labelled_segments, ladder_rubric, load_documents
 from evidence_matcher.eval.verifier_train import RECIPE, build_pairs, predict, train_mlp
 from evidence_matcher.matcher.decision import DecisionParams
-from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.spec import MatcherSpec
 
 
 def main() -> None:
@@ -30,10 +31,10 @@ def main() -> None:
     torch.set_num_threads(2)
     docs = load_documents(corpus_files())
     test_ids = {d.id for i, d in enumerate(docs) if i % 5 == 0}
-    m = Matcher.load(
+    m = MatcherSpec(
         Path.home() / ".cache/evidence-matcher",
         params=DecisionParams(threshold=1, max_rank=1, item_top_k=3, moderate=1, strong=1),
-    )
+    ).load()
     K = 5
     rows = []  # (doc_idx, sentence, heading, behavior text, col, label)
     gold = {}
@@ -43,7 +44,7 @@ def main() -> None:
         mine = [(i, d) for i, d in enumerate(docs) if d.ladder == ladder]
         for start in range(0, len(mine), 16):
             chunk = mine[start : start + 16]
-            for (i, d), a in zip(chunk, m.analyze_many([d.text for _, d in chunk], idx)):
+            for (i, d), a in zip(chunk, m.analyze_many([d.text for _, d in chunk], idx), strict=True):
                 labels, _ = labelled_segments(d)
                 by = {(s.start, s.end): s for s in labels}
                 gold[i] = {(ladder, b) for s in labels for b in s.behaviors}
@@ -107,7 +108,7 @@ def main() -> None:
     def docf1(prob, rowsx, t):
         tp = fp = fn = 0
         for di in sorted({r[0] for r in rowsx}):
-            pred = {r[4] for r, p in zip(rowsx, prob) if r[0] == di and p >= t}
+            pred = {r[4] for r, p in zip(rowsx, prob, strict=True) if r[0] == di and p >= t}
             g = gold[di]
             tp += len(pred & g)
             fp += len(pred - g)

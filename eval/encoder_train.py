@@ -162,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         "corpus_documents": len(docs),
         "bundled_examples": "ic6-principal-reliability-engineer examples",
         **stats,
-        "reproduce": "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && evidence eval fit eval/datasets/ic6-dev.jsonl --write",
+        "reproduce": (
+            "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && "
+            "evidence eval fit eval/datasets/ic6-dev.jsonl --write"
+        ),
     }
     write_model_card(
         args.out,

@@ -110,7 +110,8 @@ class DroppedLabels:
         shown = "; ".join(f"{label!r} x{n}" for label, n in sorted(self.labels.items(), key=lambda kv: -kv[1])[:5])
         more = f" (+{len(self.labels) - 5} more)" if len(self.labels) > 5 else ""
         return [
-            f"{path.name}: dropped {len(self.labels)} gold label(s) not in the taxonomy, {rows} row(s): {shown}{more} (--strict makes this an error)",
+            f"{path.name}: dropped {len(self.labels)} gold label(s) not in the taxonomy, {rows} row(s): "
+            f"{shown}{more} (--strict makes this an error)",
             *(
                 [f"{path.name}: left out {self.sentences_left_out} sentence(s) whose only gold labels were dropped"]
                 if self.sentences_left_out
@@ -258,9 +259,9 @@ def load_eval_samples(
         raise DatasetError(f"--split must be all, fit or test, not {split!r}")
     if is_csv_dataset(dataset):
         split = split or "all"
-        return load_csv_dataset(dataset, rubric, split, strict, dropped), split  # type: ignore[arg-type]
+        return load_csv_dataset(dataset, rubric, split, strict, dropped), split  # type: ignore[arg-type]  # split: checked above
     split = split or "test"
-    return load_dataset(dataset, rubric, split), split  # type: ignore[arg-type]
+    return load_dataset(dataset, rubric, split), split  # type: ignore[arg-type]  # split: checked above
 
 
 def load_eval_data(

@@ -33,7 +33,7 @@ def micro_counts(
     samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], threshold: float, max_rank: int
 ) -> tuple[Counts, list[float]]:
     total, tp_scores = Counts(), []
-    for sample, analysis in zip(samples, analyses):
+    for sample, analysis in zip(samples, analyses, strict=True):
         predicted = _predicted(analysis, behavior_ids, threshold, max_rank)
         for bid, c in sample_counts(set(predicted), sample.gold, set(sample.partial)).items():
             total.add(c)
@@ -150,7 +150,7 @@ def fit_judge_gate(samples: list[Sample], analyses: list[Analysis], index: Rubri
     verifier) finds at least as plausible as ``keep`` of the gold evidence sentences of the
     fit split."""
     scores, ranks = [], []
-    for sample, analysis in zip(samples, analyses):
+    for sample, analysis in zip(samples, analyses, strict=True):
         support = analysis.support
         if support.size == 0:
             continue
@@ -183,7 +183,7 @@ def fit_citations(
         for margin in CITATION_MARGINS:
             trial = params.model_copy(update={"max_citations": max_citations, "citation_margin": margin})
             scores = CitationScores()
-            for sample, analysis in zip(samples, analyses):
+            for sample, analysis in zip(samples, analyses, strict=True):
                 for match in decide(analysis, index, trial).matches:
                     spans = sample.spans(match.behavior_id)
                     scores.add(

@@ -20,6 +20,7 @@ import numpy as np
 
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.spec import MatcherSpec
 
 from .corpus import Document, ladder_rubric, load_documents
 from .metrics import Counts, ranking_metrics
@@ -52,7 +53,7 @@ def evaluate_heldout(matcher: Matcher, plain: Matcher, docs: list[Document]) -> 
         ranked, analyses = _rankings(matcher, mine, index)
         plain_ranked, _ = _rankings(plain, mine, plain.rubric_index(rubric))
         counts = Counts()
-        for doc, analysis in zip(mine, analyses):
+        for doc, analysis in zip(mine, analyses, strict=True):
             predicted = {m.behavior_id for m in matcher.decide(analysis, index).matches}
             gold = _gold(doc)
             counts.add(Counts(len(predicted & gold), len(predicted - gold), len(gold - predicted)))
@@ -87,15 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(argv[0]) if argv else HELDOUT
     cache = Path.home() / ".cache" / "evidence-matcher"
     docs = load_documents([path])
-    matcher = Matcher.load(cache)
+    matcher = MatcherSpec(cache).load()
     # Plain cosine: the bundled base model, each behavior's best item (its text or one of its sentences).
-    plain = Matcher.load(
+    plain = MatcherSpec(
         cache, encoder=False, params=DecisionParams(threshold=1.0, max_rank=1, item_top_k=1, moderate=1.0, strong=1.0)
-    )
+    ).load()
     result = evaluate_heldout(matcher, plain, docs)
     for ladder, m in result.items():
         print(
-            f"{ladder:<26} {m['documents']:>3} docs  P {m['micro_precision']:.3f}  R {m['micro_recall']:.3f}  F1 {m['micro_f1']:.3f}  "
+            f"{ladder:<26} {m['documents']:>3} docs  "
+            f"P {m['micro_precision']:.3f}  R {m['micro_recall']:.3f}  F1 {m['micro_f1']:.3f}  "
             f"RP@5 {m['rp@5']:.3f} (plain cosine {m['rp@5_plain_cosine']:.3f})"
         )
     if "--json" in argv:

@@ -127,7 +127,7 @@ def ranking_metrics(ranked: list[list[str]], gold: list[set[str]], ks: tuple[int
     """RP@K (hits in the top K / min(K, |gold|)), MRR and nDCG@10, over samples with gold labels."""
     import math
 
-    rows = [(r, g) for r, g in zip(ranked, gold) if g]
+    rows = [(r, g) for r, g in zip(ranked, gold, strict=True) if g]
     if not rows:
         return {}
     out: dict[str, float] = {}

@@ -103,7 +103,9 @@ def worst_samples(record: EvalRecord, n: int = WORST) -> list[dict]:
                 "quotes": [
                     {"text": q, "hit": h if b not in partial or b in gold else None}
                     for q, h in zip(
-                        r.quotes.get(b, []), r.citation_hits.get(b, []) or [None] * len(r.quotes.get(b, []))
+                        r.quotes.get(b, []),
+                        r.citation_hits.get(b, []) or [None] * len(r.quotes.get(b, [])),
+                        strict=False,
                     )
                 ],
                 "text": record.behaviors[b].text if b in record.behaviors else "",

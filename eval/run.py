@@ -201,7 +201,7 @@ def evaluate(
     decided = decide_samples(matcher, texts, analyses, index, progress)
     usage = Usage()
     results = []
-    for sample, analysis, result in zip(samples, analyses, decided):
+    for sample, analysis, result in zip(samples, analyses, decided, strict=True):
         if result.usage:
             for key, value in result.usage.model_dump().items():
                 setattr(usage, key, getattr(usage, key) + value)
@@ -216,7 +216,7 @@ def evaluate(
         metrics["abstention"] = sum(not r.predicted for r in negatives) / len(negatives)
     if bias:
         for r, change in zip(
-            results, swap_changes(matcher, samples, index, [set(r.predicted) for r in results], progress)
+            results, swap_changes(matcher, samples, index, [set(r.predicted) for r in results], progress), strict=True
         ):
             r.bias = change
         metrics.update(bias_metrics(results))

@@ -1,9 +1,11 @@
 """Train the verifier (``matcher.verifier``) on the labelled corpus; compare variants by CV.
 
-    python -m evidence_matcher.eval.verifier_train                 # cross-validate the variants, train, write matcher/verifier/
+    python -m evidence_matcher.eval.verifier_train                 # cross-validate the variants, train,
+                                                                   # write matcher/verifier/
     python -m evidence_matcher.eval.verifier_train --cv-only       # the comparison table only
     python -m evidence_matcher.eval.verifier_train --no-write      # train and report, do not write
-    python -m evidence_matcher.eval.heldout                        # then: quality on the held-apart ladders (never trained on)
+    python -m evidence_matcher.eval.heldout                        # then: quality on the held-apart ladders
+                                                                   # (never trained on)
 
 Reproducible: seeded (numpy and torch), the corpus sha256 and the base model are recorded
 in the model card beside the weights. Uses the corpus only (``eval/datasets/train/``):
@@ -23,6 +25,7 @@ import numpy as np
 
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.structure import STRUCT_NAMES
 from evidence_matcher.matcher.verifier import (
     PAIR_NAMES,
@@ -87,7 +90,7 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> Pair
         column = {b: c for c, b in enumerate(index.behavior_ids)}
         for start in range(0, len(numbers), 16):
             chunk = numbers[start : start + 16]
-            for n, analysis in zip(chunk, matcher.analyze_many([docs[n].text for n in chunk], index)):
+            for n, analysis in zip(chunk, matcher.analyze_many([docs[n].text for n in chunk], index), strict=True):
                 results[n] = (analysis, index, feats, column)
     for n, doc in enumerate(docs):
         analysis, index, feats, column = results[n]
@@ -98,7 +101,7 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> Pair
         y = np.array(
             [
                 bool(seg_gold[r]) and index.behavior_ids[c] in seg_gold[r].behaviors
-                for r, c in zip(batch.rows, batch.cols)
+                for r, c in zip(batch.rows, batch.cols, strict=True)
             ],
             dtype=np.float32,
         )
@@ -223,7 +226,7 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
     splitter = GroupKFold(n_splits=folds)
     for name, kind in variants.items():
         held_f1, held_p, held_r, aps = [], [], [], []
-        for train_idx, test_idx in splitter.split(pairs.y, pairs.y, pairs.doc):
+        for train_idx, _test_idx in splitter.split(pairs.y, pairs.y, pairs.doc):
             train = np.zeros(len(pairs.y), bool)
             train[train_idx] = True
             test = ~train
@@ -268,7 +271,8 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
             "pair_ap": float(np.mean(aps)),
         }
         print(
-            f"{name}: doc micro-F1 {out[name]['f1']:.3f} ± {out[name]['f1_sd']:.3f} (P {out[name]['precision']:.3f} R {out[name]['recall']:.3f}), pair AP {out[name]['pair_ap']:.3f}",
+            f"{name}: doc micro-F1 {out[name]['f1']:.3f} ± {out[name]['f1_sd']:.3f} "
+            f"(P {out[name]['precision']:.3f} R {out[name]['recall']:.3f}), pair AP {out[name]['pair_ap']:.3f}",
             flush=True,
         )
     return out
@@ -295,14 +299,19 @@ def main(argv: list[str] | None = None) -> int:
     # Retrieval only (no verifier yet): the base model, each sentence's score for a
     # behavior the mean of its item_top_k closest items, as the product computes it.
     retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=RECIPE["item_top_k"], moderate=1.0, strong=1.0)
-    matcher = Matcher.load(args.cache_dir, adapt=False, params=retrieval)
+    matcher = MatcherSpec(args.cache_dir, adapt=False, params=retrieval).load()
     pairs = build_pairs(docs, matcher, RECIPE["candidates"])
     print(
-        f"{len(docs)} documents, {len(pairs.y)} candidate pairs ({int(pairs.y.sum())} positive); gold behaviors among a sentence's top {RECIPE['candidates']}: {pairs.candidate_recall:.3f}; {time.perf_counter() - started:.0f} s",
+        f"{len(docs)} documents, {len(pairs.y)} candidate pairs ({int(pairs.y.sum())} positive); "
+        f"gold behaviors among a sentence's top {RECIPE['candidates']}: {pairs.candidate_recall:.3f}; "
+        f"{time.perf_counter() - started:.0f} s",
         flush=True,
     )
     card: dict = {
-        "model": "evidence verifier: MLP over (sentence embedding, sentence x behavior-text product, similarities, structure)",
+        "model": (
+            "evidence verifier: MLP over "
+            "(sentence embedding, sentence x behavior-text product, similarities, structure)"
+        ),
         "base_model": matcher.embedder_for(ladder_rubric("ic6")).model_id,
         "base_model_fingerprint": matcher.embedder_for(ladder_rubric("ic6")).fingerprint,
         "recipe": RECIPE,

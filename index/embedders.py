@@ -5,8 +5,8 @@ Two backends compute the same vectors for a sentence-transformers model director
 - ``SentenceTransformerEmbedder`` runs the model through sentence-transformers (torch).
   It is the reference, and what exports the ONNX graph.
 - ``OnnxEmbedder`` runs that exported graph with onnxruntime and the model's own
-  ``tokenizer.json``. Importing sentence-transformers costs ~6 s on a 2-core machine;
-  this path starts in ~0.3 s, which is what makes a cold ``evidence tag`` fast. It
+  ``tokenizer.json``. It starts an order of magnitude faster than importing
+  sentence-transformers (README, How it works), which is what makes a cold ``evidence tag`` fast. It
   reproduces the model's pooling (mean or CLS) and normalisation; a test checks it
   against the reference.
 """
@@ -32,11 +32,10 @@ BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
 # onnx-int8: the weights of the fp32 export's dense MatMuls quantized to int8, activations
 # quantized on the fly (dynamic quantization: no calibration data). The feed-forward output
 # projections of the first three layers (``layer.0-2/output/dense``, fed by GELU activations with
-# outliers) stay fp32: quantizing them too is ~25% faster but moves the vectors 3x more (mean
-# cosine to fp32 0.956 instead of 0.988) and costs ~0.03 F1 on the dev set; keeping the last
-# three layers' instead does not help. Fusing with onnxruntime's BERT optimizer first ("fuse"),
-# per-channel and reduce-range weights, and static QDQ were slower or worse here.
-# Measured: README, Speed.
+# outliers) stay fp32: quantizing them too is faster but moves the vectors several times further
+# from fp32 and costs F1 on the dev set; keeping the last three layers' instead does not help.
+# Fusing with onnxruntime's BERT optimizer first ("fuse"), per-channel and reduce-range weights,
+# and static QDQ were slower or worse. The measurements: README, Speed (the int8 backend).
 INT8_RECIPE = {
     "version": 1,
     "fuse": False,
@@ -143,11 +142,11 @@ def _length_sorted_batches(lengths: Sequence[int], max_rows: int = 64, row_cost:
     """Batches for the ONNX model: sentences sorted by token count, cut where it is cheapest.
 
     A batch is padded to its longest row, so the model's work is about rows x width, plus a fixed
-    cost per call. Fixed batches of 32 from the sorted list still spent 21% of the tokens on padding
-    for 16 typical requests (the long tail sets the width of the first batches), and big batches run
+    cost per call. Fixed batches of 32 from the sorted list still spent a fifth of the tokens on padding
+    for typical concurrent requests (the long tail sets the width of the first batches), and big batches run
     slower per token (their activations outgrow the L2 cache). Cutting the sorted list by dynamic
     programming instead, minimising sum(rows x width) + ``row_cost`` tokens per call (~1.5 ms of call
-    overhead, measured), ran the same 430 sentences in 0.75x the CPU time, fp32 and int8 alike
+    overhead), ran the same sentences in clearly less CPU time, fp32 and int8 alike
     (README, Speed). fp32 vectors do not depend on the batching; int8's do, slightly (its
     activation scale is per batch).
     """
@@ -189,9 +188,8 @@ class SentenceTransformerEmbedder:
         self.model_id = model_id or model_dir.name
         self.model_dir = model_dir
         self.fingerprint = model_fingerprint(model_dir)
-        self.dim = int(
-            (getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)()
-        )
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dimension())  # type: ignore[arg-type]  # typed Optional; a loaded model always has one
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -209,7 +207,7 @@ def export_onnx(model_dir: Path, out_path: Path) -> Path:
     import torch
 
     reference = SentenceTransformerEmbedder(model_dir)
-    transformer = reference.model[0].auto_model.eval()
+    transformer = reference.model[0].auto_model.eval()  # type: ignore[union-attr]  # model[0] is the Transformer module
     sample = reference.model.tokenizer(["a sample sentence"], return_tensors="pt")
     names = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in sample]
 
@@ -219,7 +217,7 @@ def export_onnx(model_dir: Path, out_path: Path) -> Path:
             self.model = model
 
         def forward(self, *tensors):
-            return self.model(**dict(zip(names, tensors))).last_hidden_state
+            return self.model(**dict(zip(names, tensors, strict=True))).last_hidden_state
 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,7 +240,7 @@ def export_onnx(model_dir: Path, out_path: Path) -> Path:
 
 
 def quantize_onnx(fp32_path: Path, model_dir: Path, out_path: Path, recipe: dict = INT8_RECIPE) -> Path:
-    """Dynamic int8 quantization of an fp32 export (done once, then cached; ~10 s)."""
+    """Dynamic int8 quantization of an fp32 export (done once, then cached)."""
     import logging
 
     import onnx
@@ -308,9 +306,9 @@ class OnnxEmbedder:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_len)
         self.tokenizer.no_padding()  # each batch is padded to its own longest row in _encode_batch
-        # One thread per model call, and up to ``threads`` calls (batches) at once: on 2 cores this ran
-        # the batches of 16 requests 1.07-1.12x faster than one call at a time split over both cores by
-        # onnxruntime, which synchronises its threads after every one of the graph's ~400 small ops.
+        # One thread per model call, and up to ``threads`` calls (batches) at once: faster on few cores
+        # than one call at a time split over every core by onnxruntime, which synchronises its threads
+        # after every one of the graph's hundreds of small ops (README, Speed).
         self.workers = threads or os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx")  # starts threads on first use
         options = onnxruntime.SessionOptions()
@@ -329,8 +327,9 @@ class OnnxEmbedder:
             ).hexdigest()[:16]
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         # int8 quantizes activations with one scale per batch, so a sentence's vector depends on the other
-        # sentences in its batch (cos ~0.99): mixing requests in a batch changed a match in 43% of the dev
-        # documents. Such a graph is batched one text at a time (encode_groups).
+        # sentences in its batch: mixing requests in a batch changed matches in many dev documents.
+        # Such a graph is batched one text at a time (encode_groups), so a text's result never
+        # depends on what else was sent with it.
         self.batch_invariant = not variant
 
     def _encode_batch(self, encodings: list) -> np.ndarray:
@@ -367,7 +366,7 @@ class OnnxEmbedder:
         else:  # each text batched on its own: its vectors never depend on what else was sent with it
             batches = [
                 [int(lo) + i for i in batch]
-                for lo, hi in zip(bounds[:-1], bounds[1:])
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
                 for batch in _length_sorted_batches(lengths[lo:hi])
             ]
         batches.sort(
@@ -387,7 +386,7 @@ class OnnxEmbedder:
 
 def _split(vectors: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
     """One array per text, from the rows of all texts and the cumulative sentence counts."""
-    return [vectors[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [vectors[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def encode_groups(embedder: Embedder, groups: Sequence[Sequence[str]]) -> list[np.ndarray]:
@@ -420,7 +419,7 @@ def load_embedder(
     base = base_dir or model_dir
     if backend == "auto":
         try:
-            import onnxruntime  # noqa: F401
+            import onnxruntime  # noqa: F401 - only probes that it is installed
 
             backend = "onnx"
         except ImportError:

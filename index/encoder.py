@@ -65,7 +65,8 @@ def ensure_merged_model(base_dir: Path, cache_dir: Path, adapter_dir: Path = ENC
         warnings.simplefilter("ignore")  # transformers' deprecation notices are not the user's business
         model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
         transformer = model[0]
-        transformer.model = PeftModel.from_pretrained(transformer.model, str(adapter_dir)).merge_and_unload()
+        adapted = PeftModel.from_pretrained(transformer.model, str(adapter_dir))  # type: ignore[arg-type]  # torch types submodules Tensor | Module
+        transformer.model = adapted.merge_and_unload()
         # A folder of this process's own: several processes (Ray actors, a server and a CLI)
         # may merge at once on a fresh cache; the first to finish wins, the others use it.
         out.parent.mkdir(parents=True, exist_ok=True)

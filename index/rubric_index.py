@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,13 @@ class RubricIndex:
         column = {bid: i for i, bid in enumerate(behavior_ids)}
         item_behavior = np.array([column[bid] for bid, _, _ in items], dtype=np.int64)
         return cls(rubric, vectors, behavior_ids, item_behavior, [text for _, _, text in items], embedder)
+
+    @cached_property
+    def behavior_places(self) -> list[tuple[str, str, str]]:
+        """(text, area name, responsibility name) of each behavior, in column order, found once per
+        index: a 13,896-label taxonomy would otherwise locate every gap again for every text."""
+        places = {b.id: (b.text, area.name, resp.name) for area, resp, b in self.rubric.walk()}
+        return [places[behavior_id] for behavior_id in self.behavior_ids]
 
     def item_text(self, row: int) -> str:
         return self.item_texts[row]
@@ -128,8 +136,8 @@ def index_path(cache_dir: Path, rubric: Rubric) -> Path:
 
 
 def is_current(sidecar: dict | None, rubric: Rubric, embedder: Embedder) -> bool:
-    return (
-        bool(sidecar)
+    return bool(
+        sidecar
         and sidecar.get("rubric_fingerprint") == rubric.fingerprint()
         and sidecar.get("model_fingerprint") == embedder.fingerprint
     )

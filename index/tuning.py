@@ -56,7 +56,9 @@ def distinct_behavior_batches(pairs: list[tuple[str, str, str]], size: int) -> l
     batches: list[list] = []
     pending = list(pairs)
     while pending:
-        batch, used, rest = [], set(), []
+        batch: list[tuple[str, str, str]] = []
+        used: set[str] = set()
+        rest: list[tuple[str, str, str]] = []
         for pair in pending:
             if pair[0] in used or len(batch) == size:
                 rest.append(pair)
@@ -83,7 +85,7 @@ def tune_model(
     try:
         from sentence_transformers.sentence_transformer import losses  # sentence-transformers >= 6
     except ImportError:
-        from sentence_transformers import losses
+        from sentence_transformers import losses  # type: ignore[attr-defined,no-redef]  # sentence-transformers < 6
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()

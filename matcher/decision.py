@@ -100,7 +100,8 @@ def load_params(path: Path = PARAMS_PATH) -> DecisionParams:
         from evidence_matcher.errors import ModelError
 
         raise ModelError(
-            f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, or `evidence eval fit ... --threshold-only --write` for the adapted path on onnx-int8)"
+            f"no fitted thresholds at {path}: fit them on the dev set (`evidence eval fit ... --write`, "
+            "or `evidence eval fit ... --threshold-only --write` for the adapted path on onnx-int8)"
         )
     return DecisionParams.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 
@@ -125,13 +126,11 @@ def behavior_ref(index: RubricIndex, behavior_id: str) -> BehaviorRef:
 
 
 def behavior_refs(index: RubricIndex) -> list[BehaviorRef]:
-    """Every behavior's ref, in index column order, built once per index: a 13,896-label
-    taxonomy would otherwise rebuild 13,896 gap refs for every text (0.4 s a text)."""
-    refs = getattr(index, "_behavior_refs", None)
-    if refs is None:
-        refs = [behavior_ref(index, behavior_id) for behavior_id in index.behavior_ids]
-        index._behavior_refs = refs  # type: ignore[attr-defined]
-    return refs
+    """Every behavior's ref, in index column order (from the places the index found once)."""
+    return [
+        BehaviorRef.model_construct(behavior_id=behavior_id, text=text, area=area, responsibility=responsibility)
+        for behavior_id, (text, area, responsibility) in zip(index.behavior_ids, index.behavior_places, strict=True)
+    ]
 
 
 def decide(analysis: Analysis, index: RubricIndex, params: DecisionParams) -> MatchResult:
@@ -141,8 +140,9 @@ def decide(analysis: Analysis, index: RubricIndex, params: DecisionParams) -> Ma
     mask = evidence_mask(support, params.threshold, params.max_rank)
     matches: list[Match] = []
     refs = behavior_refs(index)
-    evidenced = mask.any(axis=0)  # only these columns need work: the rest are gaps
-    gaps: list[BehaviorRef] = [ref for ref, hit in zip(refs, evidenced.tolist()) if not hit]
+    # Only the evidenced columns need work: the rest are gaps.
+    evidenced: np.ndarray = mask.any(axis=0)  # type: ignore[assignment]  # numpy types it bool | array; axis=0: array
+    gaps: list[BehaviorRef] = [ref for ref, hit in zip(refs, evidenced.tolist(), strict=True) if not hit]
     for col in np.flatnonzero(evidenced).tolist():
         ref = refs[col]
         rows = np.flatnonzero(mask[:, col])
@@ -167,7 +167,10 @@ def decide(analysis: Analysis, index: RubricIndex, params: DecisionParams) -> Ma
                 f"similarity {float(analysis.scores[best_row, col]):.2f} to \u201c{_shorten(nearest)}\u201d)."
             )
         else:
-            rationale = f"{len(rows)} sentence{plural} read as this behavior; the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
+            rationale = (
+                f"{len(rows)} sentence{plural} read as this behavior; "
+                f"the best is closest to \u201c{_shorten(nearest)}\u201d (similarity {score:.2f})."
+            )
         matches.append(
             Match(
                 **ref.model_dump(),

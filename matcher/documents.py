@@ -53,7 +53,8 @@ def _check_archive(path: Path) -> None:
         for m in members:
             if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(1, m.compress_size):
                 raise DocumentError(
-                    f"{path.name}: {m.filename} expands {m.file_size // max(1, m.compress_size):,} times: not a plain document"
+                    f"{path.name}: {m.filename} expands {m.file_size // max(1, m.compress_size):,} times: "
+                    "not a plain document"
                 )
         inflated = 0
         try:

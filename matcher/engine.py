@@ -116,10 +116,9 @@ class Matcher:
         base_dir = check_model_dir(self.model_dir)
         model_dir, adaptation = base_dir, None
         if self.adapt and can_tune(rubric):
+            progress = self.progress
             report = (
-                (lambda done, total: self.progress(f"adapting the model to {rubric.id}", done, total))
-                if self.progress
-                else None
+                (lambda done, total: progress(f"adapting the model to {rubric.id}", done, total)) if progress else None
             )
             model_dir = ensure_tuned_model(base_dir, rubric, self.cache_dir, self.threads, report)
             adaptation = f"tuned:{rubric.id}"
@@ -158,13 +157,15 @@ class Matcher:
         all_segments = [segment_text(text) or whole_text_segment(text) for text in texts]
         groups = [[s.clean for s in segments] for segments in all_segments]
         flat = [text for group in groups for text in group]
-        parts = encode_groups(index.embedder, groups)
-        vectors = np.concatenate(parts) if parts else np.zeros((0, index.embedder.dim), dtype=np.float32)
+        embedder = index.embedder
+        assert embedder is not None  # the matcher's indexes carry the embedder they were built with
+        parts = encode_groups(embedder, groups)
+        vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
         scores, best = index.behavior_scores(vectors, self.params.item_top_k)
         steering = [i for i, text in enumerate(flat) if looks_like_instruction(text)]
         scores[steering] = -1.0  # text addressed to a model evidences nothing
         out, offset = [], 0
-        for text, segments in zip(texts, all_segments):
+        for text, segments in zip(texts, all_segments, strict=True):
             n = len(segments)
             part = slice(offset, offset + n)
             analysis = Analysis(segments, vectors[part], scores[part], best[part])

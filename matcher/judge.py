@@ -198,7 +198,8 @@ class Judge:
                 {"role": "assistant", "content": completion.content[:20_000]},
                 {
                     "role": "user",
-                    "content": f"That answer is not valid ({problem}). Reply again with only the JSON object, following the schema.",
+                    "content": f"That answer is not valid ({problem}). "
+                    "Reply again with only the JSON object, following the schema.",
                 },
             ]
             completion = self._complete(repair, usage)

@@ -72,7 +72,7 @@ class OpenAIChatModel:
 
     def _create(self, messages: list[dict], response_format: dict, retries: int | None = None):
         client = self.client if retries is None else self.client.with_options(max_retries=retries)
-        return client.chat.completions.create(
+        return client.chat.completions.create(  # type: ignore[call-overload]  # plain dicts for the SDK's TypedDicts
             model=self.model_id,
             messages=messages,
             response_format=response_format,
@@ -133,7 +133,8 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False)
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, content TEXT, input_tokens INT, output_tokens INT, created REAL)"
+            "CREATE TABLE IF NOT EXISTS responses "
+            "(key TEXT PRIMARY KEY, content TEXT, input_tokens INT, output_tokens INT, created REAL)"
         )
         self._db.commit()
 

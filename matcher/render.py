@@ -21,7 +21,10 @@ def _judge_line(result: MatchResult) -> str:
         line += f"; LLM judge {judge.status}: {judge.reason}"
     if result.usage:
         u = result.usage
-        line += f"; {u.calls} LLM calls, {u.cache_hits} cached, {u.input_tokens}+{u.output_tokens} tokens, {u.quotes_located}/{u.quotes_returned} quotes located"
+        line += (
+            f"; {u.calls} LLM calls, {u.cache_hits} cached, {u.input_tokens}+{u.output_tokens} tokens, "
+            f"{u.quotes_located}/{u.quotes_returned} quotes located"
+        )
     return line
 
 

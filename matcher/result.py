@@ -18,7 +18,8 @@ class Citation(BaseModel):
     start: int = Field(ge=0, description="Character offset (Python str index) where the quote starts.")
     end: int = Field(ge=0, description="Character offset just past the quote.")
     score: float = Field(
-        description="How strongly this sentence evidences the behavior: the verifier's probability (0-1), or the cosine similarity when the rubric-adapted similarity decision is used."
+        description="How strongly this sentence evidences the behavior: the verifier's probability (0-1), "
+        "or the cosine similarity when the rubric-adapted similarity decision is used."
     )
 
 

@@ -37,6 +37,7 @@ class MatcherSpec:
     llm_cache: Path | None = None  # the judge's response cache (SQLite, safe to share on one machine)
     llm_concurrency: int = 4
     embedder: str | None = None  # "module:factory" of a custom embedder (one for every rubric), e.g. a test fake
+    encoder: bool = True  # False: the bare base model, without the shipped evidence encoder (comparisons)
 
     def with_params(self, params: DecisionParams) -> MatcherSpec:
         return replace(self, params=params)
@@ -57,6 +58,7 @@ class MatcherSpec:
             judge=judge,
             llm_concurrency=self.llm_concurrency,
             embedder=embedder_from_path(self.embedder) if self.embedder else None,
+            encoder=self.encoder,
         )
         matcher.spec = self
         return matcher

@@ -42,7 +42,8 @@ _WE = re.compile(r"\b(we|we're|we've|we'd|our|ours|us)\b", re.IGNORECASE)
 _THIRD = re.compile(r"\b(she|he|her|his|him|hers|herself|himself)\b", re.IGNORECASE)
 _THEY = re.compile(r"\b(they|them|their|themselves)\b", re.IGNORECASE)
 _FUTURE = re.compile(
-    r"\b(will|won't|shall|plan(s|ning)? to|going to|intend|aim to|want to|would like|hope to|should|next (week|month|quarter|half|year)|"
+    r"\b(will|won't|shall|plan(s|ning)? to|going to|intend|aim to|want to|would like|hope to|should|"
+    r"next (week|month|quarter|half|year)|"
     r"by (q[1-4]|end of)|todo|to-do|proposed? to|tbd)\b",
     re.IGNORECASE,
 )

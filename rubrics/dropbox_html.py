@@ -31,7 +31,7 @@ from evidence_matcher.errors import RubricError
 
 from .assemble import AreaBuilder, clean
 from .company import Replacement, replace_companies
-from .model import Rubric, slugify
+from .model import Responsibility, Rubric, slugify
 from .source import read_source
 from .track import Track, TrackLevel, with_track
 
@@ -120,11 +120,14 @@ def parse_page(
             return appendix
         raise RubricError(f"{source}: title {title!r} names no level (expected e.g. 'IC3 Software Engineer')")
 
-    sub = lambda s: replace_companies(s, companies)
+    def sub(s: str) -> str:
+        return replace_companies(s, companies)
+
     built = AreaBuilder()
     summary = ""
     area_name: str | None = None  # None: the top blocks before the first <h2>
-    area_desc, resps = "", []
+    area_desc = ""
+    resps: list[Responsibility] = []
     pending: str | None = None  # a responsibility name waiting for its list
     top: tuple[str, str] | None = None  # a top block (name, description) waiting for its list
 
@@ -165,7 +168,7 @@ def parse_page(
             elif area_name is not None and not resps and pending is None:
                 area_desc = clean(f"{area_desc} {sub(text)}")
             continue
-        items = []
+        items: list[str] = []
         for li in el.find_all("li", recursive=False):
             text = sub(_text(li))
             strongs = li.find_all("strong")

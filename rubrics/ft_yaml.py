@@ -62,7 +62,7 @@ def split_numbered(summary: str) -> list[str]:
     if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)) or marks[0].start() != 0:
         return [text] if text else []
     bounds = [m.start() for m in marks[1:]] + [len(text)]
-    return [clean(text[m.end() : end]) for m, end in zip(marks, bounds) if clean(text[m.end() : end])]
+    return [clean(text[m.end() : end]) for m, end in zip(marks, bounds, strict=True) if clean(text[m.end() : end])]
 
 
 def _branches(levels: list[dict]) -> dict[str, list[dict]]:
@@ -74,9 +74,7 @@ def _branches(levels: list[dict]) -> dict[str, list[dict]]:
     )
     if not branches:
         return {"": levels}
-    return {
-        b: [lvl for lvl in levels if not named[lvl["id"]] or named[lvl["id"]].group("branch") == b] for b in branches
-    }
+    return {b: [lvl for lvl in levels if not (m := named[lvl["id"]]) or m.group("branch") == b] for b in branches}
 
 
 def parse_family(
@@ -87,7 +85,10 @@ def parse_family(
     except yaml.YAMLError as exc:
         raise RubricError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from exc
     fam = _check(data, _FAMILY_KEYS, {"name", "levels", "themes", "competencies"}, "(top level)", source)
-    sub = lambda s: replace_companies(clean(str(s)), companies)
+
+    def sub(s: object) -> str:
+        return replace_companies(clean(str(s)), companies)
+
     levels = [_check(lvl, _LEVEL_KEYS, _LEVEL_KEYS, f"levels[{i}]", source) for i, lvl in enumerate(fam["levels"])]
     themes = [_check(t, _THEME_KEYS, {"id", "name"}, f"themes[{i}]", source) for i, t in enumerate(fam["themes"])]
     level_ids, theme_ids = [str(lvl["id"]) for lvl in levels], [str(t["id"]) for t in themes]

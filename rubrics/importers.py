@@ -121,7 +121,8 @@ def write_imported(imported: Imported, out: Path, level: str | None = None) -> l
         if _is_file_target(out):
             levels = ", ".join(t.level_names()[0] + "..." + t.level_names()[-1] for t, _ in imported.tracks)
             raise RubricError(
-                f"this source holds tracks of several levels ({levels}): give a folder as --out, or pick one with --level"
+                f"this source holds tracks of several levels ({levels}): "
+                "give a folder as --out, or pick one with --level"
             )
         return [save_track(track, rubrics, out) for track, rubrics in imported.tracks]
     paths = []

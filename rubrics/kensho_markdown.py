@@ -50,7 +50,10 @@ def _inline_text(token) -> str:
 
 def _html_list_items(token) -> tuple[str, list[str]]:
     """'Leadership <ul><li>Innovation</li>...' -> ('Leadership', ['Innovation', ...])."""
-    head, items, current, in_item = [], [], [], False
+    head: list[str] = []
+    items: list[str] = []
+    current: list[str] = []
+    in_item = False
     for child in token.children or []:
         if child.type == "html_inline":
             tag = child.content.lower()
@@ -86,7 +89,9 @@ def _tables(tokens):
     i = 0
     while i < len(tokens):
         if tokens[i].type == "table_open":
-            start, rows, row = i, [], None
+            start = i
+            rows: list[list | None] = []
+            row: list | None = None
             while tokens[i].type != "table_close":
                 t = tokens[i]
                 if t.type == "tr_open":
@@ -107,7 +112,10 @@ def parse_track(
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark").enable("table").parse(raw)
-    sub = lambda s: replace_companies(s, companies)
+
+    def sub(s: str) -> str:
+        return replace_companies(s, companies)
+
     headings: list[tuple[int, str, str]] = []  # (token index, tag, text)
     for i, t in enumerate(tokens):
         if t.type == "heading_open":
@@ -128,9 +136,9 @@ def parse_track(
         if start < first_level:
             for row in rows:
                 if row:
-                    area, skills = _html_list_items(row[0])
-                    if area and skills:
-                        overview[area] = skills
+                    area_name, skill_names = _html_list_items(row[0])
+                    if area_name and skill_names:
+                        overview[area_name] = skill_names
             continue
         level = next(text for _, tag, text in reversed(before) if tag == "h2")
         area = next(

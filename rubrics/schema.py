@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .model import Rubric
 from .track import Track
 
 SCHEMA_DIR = Path(__file__).resolve().parent
-_MODELS = {"rubric": Rubric, "track": Track}
+_MODELS: dict[str, type[BaseModel]] = {"rubric": Rubric, "track": Track}
 _TITLES = {
     "rubric": "evidence-matcher canonical rubric (one level of a career ladder)",
     "track": "evidence-matcher track (the levels of one role, lowest first)",

@@ -83,7 +83,8 @@ def parse_seed(raw: str, rubric_id: str, source: str = "") -> Rubric:
     cells_left = [c for c in rest if c and c[0].lower() not in _COLUMN_HEADERS]
     if cells_left and _join(cells_left[-1]) == title:
         cells_left.pop()  # footer repeats the title
-    area_name, area_desc, resps = None, "", []
+    resps: list[Responsibility] = []
+    area_name, area_desc = None, ""
     i = 0
     while i < len(cells_left):
         cell = cells_left[i]

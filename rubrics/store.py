@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from evidence_matcher.errors import RubricError, RubricNotFound
 
@@ -59,7 +60,7 @@ def _compose(raw: str):
         return None
 
 
-def _node_at(root, loc: tuple) -> object:
+def _node_at(root, loc: tuple) -> yaml.Node:
     """The YAML node a pydantic error location points at (the deepest one that exists)."""
     node = root
     for part in loc:
@@ -85,7 +86,7 @@ def _node_at(root, loc: tuple) -> object:
 def _find_value(root, key: str, value: str, occurrence: int = 2) -> tuple[tuple, object] | None:
     """The path and node of the ``occurrence``-th mapping whose ``key`` is ``value``."""
     found = 0
-    stack = [((), root)]
+    stack: list[tuple[tuple, yaml.Node]] = [((), root)]
     while stack:
         path, node = stack.pop(0)
         if isinstance(node, yaml.MappingNode):
@@ -105,7 +106,7 @@ def _find_value(root, key: str, value: str, occurrence: int = 2) -> tuple[tuple,
     return None
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     kind, loc, msg = error["type"], error["loc"], error["msg"]
     if kind == "extra_forbidden":
         return f"unknown field {loc[-1]!r} (a typo, or a field this version does not know)"

@@ -100,7 +100,7 @@ def save_track(track: Track, rubrics: list[Rubric], folder: Path) -> Path:
     if [r.level for r in rubrics] != track.level_names():
         raise ValueError("rubrics must be given in the track's level order")
     folder.mkdir(parents=True, exist_ok=True)
-    for level, rubric in zip(track.levels, rubrics):
+    for level, rubric in zip(track.levels, rubrics, strict=True):
         if rubric.track != track.id:
             raise ValueError(f"rubric {rubric.id} is not marked as a level of track {track.id}")
         save_rubric(rubric, folder / level.rubric)

@@ -75,7 +75,8 @@ def validate_file(path: Path) -> tuple[bool, list[str]]:
         if problems:
             return False, problems
         return True, [
-            f"OK {path}: track {track.id}, {len(track.levels)} levels ({', '.join(track.level_names())}), {total} behaviors in all"
+            f"OK {path}: track {track.id}, {len(track.levels)} levels ({', '.join(track.level_names())}), "
+            f"{total} behaviors in all"
         ]
     except RubricError as exc:
         return False, [str(exc)]

@@ -3,15 +3,15 @@
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis.errors import Unsatisfiable  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402 - after the importorskip
+from hypothesis.errors import Unsatisfiable  # noqa: E402 - after the importorskip
 
-from evidence_matcher.api.app import create_app  # noqa: E402
-from evidence_matcher.api.settings import Settings  # noqa: E402
-from evidence_matcher.matcher.decision import DecisionParams  # noqa: E402
-from evidence_matcher.matcher.engine import Matcher  # noqa: E402
-from tests.conftest import FakeEmbedder  # noqa: E402
-from tests.live_app import serving  # noqa: E402
+from evidence_matcher.api.app import create_app  # noqa: E402 - after the importorskip
+from evidence_matcher.api.settings import Settings  # noqa: E402 - after the importorskip
+from evidence_matcher.matcher.decision import DecisionParams  # noqa: E402 - after the importorskip
+from evidence_matcher.matcher.engine import Matcher  # noqa: E402 - after the importorskip
+from tests.conftest import FakeEmbedder  # noqa: E402 - after the importorskip
+from tests.live_app import serving  # noqa: E402 - after the importorskip
 
 
 @pytest.fixture(scope="module")

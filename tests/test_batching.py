@@ -41,7 +41,8 @@ def test_a_long_tail_gets_batches_of_its_own():
 TEXTS = [
     ["I led the migration of 40 services to the new region in Q3.", "ok", "I wrote the runbook."],
     [
-        "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push; I proposed a staged rollout gate.",
+        "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s "
+        "started with a config push; I proposed a staged rollout gate.",
         "Café, naïve — “quotes” and emoji 🚀 too.",
     ],
     [],
@@ -56,7 +57,7 @@ def test_fp32_vectors_do_not_depend_on_workers_or_batch_mates(cache_dir):
     assert isinstance(two, OnnxEmbedder) and two.batch_invariant and (one.workers, two.workers) == (1, 2)
     together = two.encode_groups(TEXTS)
     assert [v.shape for v in together] == [(len(t), 384) for t in TEXTS]
-    for text, vectors in zip(TEXTS, together):
+    for text, vectors in zip(TEXTS, together, strict=True):
         np.testing.assert_allclose(vectors, one.encode(text), atol=1e-5)
     np.testing.assert_allclose(
         np.concatenate(encode_groups(two, TEXTS)), two.encode([s for t in TEXTS for s in t]), atol=1e-5

@@ -12,11 +12,13 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "build" / "screenshots"
-SAMPLE = """## 2026 highlights
-- I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.
-- After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push.
-- Lunch on Fridays was great.
-"""
+SAMPLE = (
+    "## 2026 highlights\n"
+    "- I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.\n"
+    "- After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s "
+    "started with a config push.\n"
+    "- Lunch on Fridays was great.\n"
+)
 
 
 @pytest.fixture(scope="module")

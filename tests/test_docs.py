@@ -207,7 +207,7 @@ def check_command(root, args: tuple[str, ...]) -> list[str]:
         if hasattr(cmd, "commands"):  # a group: let it resolve its subcommand as the CLI would
             try:
                 name, sub, rest = cmd.resolve_command(ctx, [token, *rest])
-            except Exception as exc:  # noqa: BLE001 - click's UsageError, from typer's vendored click
+            except Exception as exc:  # click's UsageError, from typer's vendored click
                 message = getattr(exc, "message", str(exc))
                 problems.append(f"`{' '.join(path)}`: {message} (commands: {', '.join(cmd.commands)})")
                 return problems

@@ -1,7 +1,7 @@
 """Files that expand: generated decompression bombs cost well under a second and no memory.
 
-A .docx whose document.xml inflates to 300 MB, a .docx with a long text that is not a bomb but is over the text limit, and a PDF
-whose page stream inflates far past pypdf's bound: each is refused with a one-line reason,
+A .docx whose document.xml inflates to 300 MB, a .docx with a long text that is not a bomb but is over the text limit,
+and a PDF whose page stream inflates far past pypdf's bound: each is refused with a one-line reason,
 by the library function, the CLI's batch scoring path and ``/v1/extract``.
 """
 
@@ -25,11 +25,14 @@ CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
 )
 RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="word/document.xml"/></Relationships>'
 )
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -52,7 +55,9 @@ def _paragraphs(count: int):
     import random
 
     rng = random.Random(0)
-    words = "I led the storage migration across four teams and wrote the design review for every tier of our platform".split()
+    words = (
+        "I led the storage migration across four teams and wrote the design review for every tier of our platform"
+    ).split()
     for _ in range(count):
         text = " ".join(rng.choice(words) + str(rng.randint(0, 999)) for _ in range(12))
         yield f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()

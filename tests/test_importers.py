@@ -40,7 +40,7 @@ def _round_trip(imported, out: Path):
     """Write what was imported, load it back through the one loader, and compare."""
     paths = write_imported(imported, out)
     if imported.tracks:
-        for path, (track, rubrics) in zip(paths, imported.tracks):
+        for path, (track, rubrics) in zip(paths, imported.tracks, strict=True):
             loaded_track, loaded = load_track(path)
             assert loaded_track == track
             assert loaded == rubrics  # lossless: ids, texts, kinds, examples, descriptions
@@ -48,7 +48,7 @@ def _round_trip(imported, out: Path):
             ok, lines = validate_file(path)
             assert ok, lines
     else:
-        for path, rubric in zip(paths, imported.rubrics):
+        for path, rubric in zip(paths, imported.rubrics, strict=True):
             assert load_rubric_file(path) == rubric
             assert validate_file(path)[0]
     return paths
@@ -110,7 +110,8 @@ def test_a_published_folder_imports_every_level_and_skips_other_pages_with_a_rea
     m6 = levels["m6-engineering-director"]
     agility = [b for _, resp, b in m6.walk() if resp.name == "Agility"]
     assert [b.text for b in agility] == [
-        "I drive transformation for the company, help other leaders champion change, and generate excitement for change across Dropbox"
+        "I drive transformation for the company, help other leaders champion change, "
+        "and generate excitement for change across Dropbox"
     ]
 
 

@@ -37,7 +37,7 @@ def test_index_round_trip_reloads_identically(tmp_path, fake_embedder):
     again = load_or_build_rubric_index(rubric, fake_embedder, tmp_path)
     assert fake_embedder.calls == calls  # loaded, not rebuilt
     queries = fake_embedder.encode(["I own the failover runbook", "mentoring two engineers"])
-    for a, b in zip(built.behavior_scores(queries), again.behavior_scores(queries)):
+    for a, b in zip(built.behavior_scores(queries), again.behavior_scores(queries), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

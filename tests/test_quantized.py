@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 SENTENCES = [
     "I led the migration of 40 services to the new region in Q3.",
     "I mentored two senior engineers through their first incident command rotations.",
-    "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push; I proposed a staged rollout gate.",
+    "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s "
+    "started with a config push; I proposed a staged rollout gate.",
     "Café, naïve — “quotes” and emoji 🚀 too.",
 ]
 TINY = "ok"  # three tokens: quantization moves it most (cosine 0.94 with the base model)
@@ -84,7 +85,10 @@ def test_int8_vectors_of_a_text_do_not_depend_on_what_was_sent_with_it(embedders
 
 def test_an_int8_match_is_the_same_alone_and_in_a_micro_batch(cache_dir):
     matcher = Matcher.load(cache_dir=cache_dir, backend="onnx-int8", adapt=False)
-    text = "- I led the migration of 40 services to the new region in Q3.\n- I mentored two senior engineers through their first incident command rotations."
+    text = (
+        "- I led the migration of 40 services to the new region in Q3.\n"
+        "- I mentored two senior engineers through their first incident command rotations."
+    )
     other = "I rewrote the paging policy for the storage team and cut after-hours pages by half over two quarters."
     alone = matcher.match(text)
     assert alone.matches  # something to compare: scores, strengths and citations

@@ -3,7 +3,10 @@ from hypothesis import strategies as st
 
 from evidence_matcher.matcher.quotes import QuoteLocator, locate_quote
 
-TEXT = "We cut p99 latency by 30%.\nI told the team to drop the  dual-write path — even though it was an “unpopular” call.\n"
+TEXT = (
+    "We cut p99 latency by 30%.\n"
+    "I told the team to drop the  dual-write path — even though it was an “unpopular” call.\n"
+)
 
 
 def test_exact_quotes_are_found_verbatim():

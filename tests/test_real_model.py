@@ -15,7 +15,8 @@ DEV = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "ic6-dev.jsonl
 SENTENCES = [
     "I led the migration of 40 services to the new region in Q3.",
     "ok",
-    "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s started with a config push; I proposed a staged rollout gate.",
+    "After the March outage I went through eighteen months of postmortems and found that a third of our sev-1s "
+    "started with a config push; I proposed a staged rollout gate.",
     "Café, naïve — “quotes” and emoji 🚀 too.",
 ]
 
@@ -67,7 +68,7 @@ def test_dev_set_test_split_quality_floor(real_matcher):
     record = evaluate(real_matcher, samples, index, DEV, "test")
     assert record.metrics["micro_f1"] >= 0.35
     assert record.metrics["rp@5"] >= 0.40
-    for result, sample in zip(record.results, samples):
+    for result, sample in zip(record.results, samples, strict=True):
         for spans in result.citations.values():
             for start, end in spans:
                 assert 0 <= start < end <= len(sample.text)

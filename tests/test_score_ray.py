@@ -17,7 +17,7 @@ from evidence_matcher.matcher.scoring.runner import score_documents
 from evidence_matcher.matcher.scoring.store import ScoreStore
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
-from tests.test_score import TEXTS, mixed  # noqa: F401  (the mixed-folder fixture)
+from tests.test_score import TEXTS, mixed  # noqa: F401 - mixed is a fixture, found by name
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'evidence-matcher[ray]')")
 
@@ -35,7 +35,7 @@ def stored(db_path):
 
 
 @pytest.mark.slow
-def test_the_ray_engine_stores_exactly_what_the_local_engine_stores(mixed, tmp_path, local_ray):  # noqa: F811
+def test_the_ray_engine_stores_exactly_what_the_local_engine_stores(mixed, tmp_path, local_ray):  # noqa: F811 - the mixed fixture imported above
     for i in range(5, 21):  # enough documents for several chunks on both actors
         (mixed / f"more-{i:02d}.md").write_text(TEXTS[i], encoding="utf-8")
     paths = find_documents([mixed])

@@ -44,7 +44,7 @@ def test_a_judged_batch_makes_one_call_per_document_and_a_second_run_none(fake_e
         1,
         1,
     ]
-    for a, b, path in zip(first, second, paths):
+    for a, b, path in zip(first, second, paths, strict=True):
         text = path.read_text(encoding="utf-8")
         assert a.result.judge.mode == "llm" and a.result.judge.status == "ok"
         assert 1 <= len(a.result.matches) <= 2  # the replay server rates the first two candidates

@@ -84,7 +84,10 @@ def test_quotes_are_always_verbatim(text):
 
 
 def test_plain_text_titles_are_context_not_evidence():
-    text = "H1 self-assessment — Rafael Díaz (Principal Engineer)\n\nCheckout health\nWhen I joined Checkout, only I could deploy the pricing engine.\n"
+    text = (
+        "H1 self-assessment — Rafael Díaz (Principal Engineer)\n\n"
+        "Checkout health\nWhen I joined Checkout, only I could deploy the pricing engine.\n"
+    )
     segments = segment_text(text)
     assert [s.quote for s in segments] == ["When I joined Checkout, only I could deploy the pricing engine."]
     assert segments[0].heading == "Checkout health"

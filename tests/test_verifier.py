@@ -41,7 +41,11 @@ def _feature(row: np.ndarray, name: str) -> float:
 
 
 def test_structure_reads_section_voice_tense_and_shape():
-    text = "## Timeline\n- 14:02 We rolled back the deploy.\n\n## Action items\nWe will add a canary to the rotation job.\n\nI asked three peers for feedback every month?\n"
+    text = (
+        "## Timeline\n- 14:02 We rolled back the deploy.\n\n"
+        "## Action items\nWe will add a canary to the rotation job.\n\n"
+        "I asked three peers for feedback every month?\n"
+    )
     segments = segment_text(text)
     rows = segment_structure(text, segments)
     assert rows.shape == (3, len(STRUCT_NAMES))
@@ -139,7 +143,10 @@ def test_eval_reports_metrics_per_genre(tmp_path):
         params=DecisionParams(threshold=0.5, max_rank=1, moderate=0.6, strong=0.7),
     )
     index = matcher.rubric_index()
-    hiring = "I am an active participant in the hiring process for senior candidates (for example, by participating in hiring committee, debriefs etc)"
+    hiring = (
+        "I am an active participant in the hiring process for senior candidates "
+        "(for example, by participating in hiring committee, debriefs etc)"
+    )
     samples = [
         Sample(id="a", genre="self-review", text=hiring, labels=[Label(behavior="hiring.1", evidence=[hiring])]),
         Sample(id="b", genre="incident-review", text="The gateway checks a per-merchant rate limit in Redis."),

@@ -50,8 +50,6 @@ def bench(
         if engine not in {"local", "ray"}:
             raise typer.BadParameter("--engine must be local or ray")
         with tempfile.TemporaryDirectory() as folder:
-            results.update(
-                scoring_throughput(matcher, texts, Path(folder), ray=engine == "ray", llm_replay=llm_replay)
-            )
+            results.update(scoring_throughput(matcher, texts, Path(folder), ray=engine == "ray", llm_replay=llm_replay))
     for key, value in results.items():
         typer.echo(f"{key:<40} {value:,.3f}" if isinstance(value, float) else f"{key:<40} {value}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -29,7 +29,7 @@ eval_app = typer.Typer(cls=_RunByDefault, help="Measure matching quality on a la
 app.add_typer(eval_app, name="eval")
 
 
-class EvalFormat(str, Enum):
+class EvalFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -61,12 +61,11 @@ def eval_run(
         "offline",
         "--judge",
         "-j",
-        help="offline, llm, auto (llm when EVIDENCE_LLM_MODEL is set), or oracle (a judge answering from the gold labels: the judge path's ceiling).",
+        help="offline, llm, auto (llm when EVIDENCE_LLM_MODEL is set), or oracle (a judge answering from the gold "
+        "labels: the judge path's ceiling).",
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N samples of the split."),
-    log_dir: Path | None = typer.Option(
-        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
-    ),
+    log_dir: Path | None = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the run in the history."),
     fail_under: str | None = typer.Option(
         None, "--fail-under", help="Floors, e.g. 'micro_f1=0.55,rp@5=0.6': exit 2 when a metric is below its floor."
@@ -96,7 +95,7 @@ def eval_run(
         from evidence_matcher.eval.oracle import oracle_judge
 
         matcher.judge = oracle_judge(samples)
-    record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty(), bias=bias)  # type: ignore[arg-type]
+    record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty(), bias=bias)  # type: ignore[arg-type]  # split: checked by load_eval_data
     if not no_log:
         path = _history(settings, log_dir).save(record)
         typer.echo(f"run {record.run_id} recorded: {path}", err=True)
@@ -135,7 +134,8 @@ def _gate(record, floors: dict[str, float]) -> None:
             typer.echo(f"FAIL {v.key}: not measured by this run (floor {v.floor:.3f})", err=True)
         else:
             typer.echo(
-                f"{'ok  ' if v.passed else 'FAIL'} {v.key} {v.value:.3f} {'>=' if v.passed else '<'} floor {v.floor:.3f}",
+                f"{'ok  ' if v.passed else 'FAIL'} {v.key} {v.value:.3f} "
+                f"{'>=' if v.passed else '<'} floor {v.floor:.3f}",
                 err=True,
             )
     failed = [v.key for v in verdicts if not v.passed]
@@ -147,15 +147,19 @@ def _gate(record, floors: dict[str, float]) -> None:
 def _print_summary(record) -> None:
     split = record.split
     typer.echo(
-        f"{record.dataset} [{split}] {record.samples} samples, model {record.model}, judge {record.judge}, {record.seconds:.1f}s"
+        f"{record.dataset} [{split}] {record.samples} samples, model {record.model}, judge {record.judge}, "
+        f"{record.seconds:.1f}s"
     )
     if record.usage.calls or record.usage.cache_hits:
         u = record.usage
         located = u.quotes_located / u.quotes_returned if u.quotes_returned else 0.0
         typer.echo(
-            f"  LLM: {u.calls} calls ({u.calls / record.samples:.2f}/doc), {u.cache_hits} cache hits, {u.input_tokens}+{u.output_tokens} tokens "
-            f"({(u.input_tokens + u.output_tokens) / record.samples:,.0f}/doc), quotes located {u.quotes_located}/{u.quotes_returned} ({located:.0%}), "
-            f"{u.quotes_unsupported} unsupported, {u.behaviors_rejected} non-candidate verdicts, {record.judge_fallbacks} fallbacks"
+            f"  LLM: {u.calls} calls ({u.calls / record.samples:.2f}/doc), {u.cache_hits} cache hits, "
+            f"{u.input_tokens}+{u.output_tokens} tokens "
+            f"({(u.input_tokens + u.output_tokens) / record.samples:,.0f}/doc), "
+            f"quotes located {u.quotes_located}/{u.quotes_returned} ({located:.0%}), "
+            f"{u.quotes_unsupported} unsupported, {u.behaviors_rejected} non-candidate verdicts, "
+            f"{record.judge_fallbacks} fallbacks"
         )
     from evidence_matcher.eval.metrics import COUNT_METRICS
 
@@ -169,7 +173,8 @@ def _print_summary(record) -> None:
         for genre, m in record.per_genre.items():
             abstain = f", abstention {m['abstention']:.2f}" if "abstention" in m else ""
             typer.echo(
-                f"    {genre:<22} {int(m['samples']):>3}: {m['micro_precision']:.2f} / {m['micro_recall']:.2f} / {m['micro_f1']:.2f}, "
+                f"    {genre:<22} {int(m['samples']):>3}: "
+                f"{m['micro_precision']:.2f} / {m['micro_recall']:.2f} / {m['micro_f1']:.2f}, "
                 f"citations {m['citation_precision']:.2f}{abstain}"
             )
 
@@ -177,9 +182,7 @@ def _print_summary(record) -> None:
 @eval_app.command("runs")
 def eval_runs(
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs, newest first."),
-    log_dir: Path | None = typer.Option(
-        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
-    ),
+    log_dir: Path | None = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
 ):
     """List recorded eval runs, newest first."""
     history = _history(settings_from_env(), log_dir)
@@ -188,12 +191,14 @@ def eval_runs(
         typer.echo(f"no eval runs recorded in {history.log_dir}")
         return
     typer.echo(
-        f"{'id':<24} {'created':<20} {'dataset':<22} {'split':<5} {'n':>4} {'judge':<10} {'commit':<9} {'metric':<10} {'value':>6}"
+        f"{'id':<24} {'created':<20} {'dataset':<22} {'split':<5} {'n':>4} "
+        f"{'judge':<10} {'commit':<9} {'metric':<10} {'value':>6}"
     )
     for r in rows:
         value = "" if r["primary_value"] is None else f"{r['primary_value']:.3f}"
         typer.echo(
-            f"{r['id']:<24} {r['created'][:19].replace('T', ' '):<20} {Path(r['dataset']).name[:22]:<22} {r['split']:<5} {r['samples']:>4} "
+            f"{r['id']:<24} {r['created'][:19].replace('T', ' '):<20} {Path(r['dataset']).name[:22]:<22} "
+            f"{r['split']:<5} {r['samples']:>4} "
             f"{r['judge'][:10]:<10} {r['git_commit'][:9]:<9} {r['primary_metric'][:10]:<10} {value:>6}"
         )
 
@@ -202,9 +207,7 @@ def eval_runs(
 def eval_show(
     run: str = typer.Argument("last", help="A run id, a unique prefix of one, 'last', or a path to a record JSON."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
-    log_dir: Path | None = typer.Option(
-        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
-    ),
+    log_dir: Path | None = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
 ):
     """Show a recorded run: what ran (dataset, rubric, model, judge, commit) and its metrics."""
     history = _history(settings_from_env(), log_dir)
@@ -217,7 +220,8 @@ def eval_show(
         return
     typer.echo(f"run {record.run_id or '(unlogged)'} ({record.created or 'no date'}), {path}")
     typer.echo(
-        f"  dataset {record.dataset} sha256 {record.dataset_sha256[:16]}, rubric {record.rubric_id} {record.rubric_fingerprint}"
+        f"  dataset {record.dataset} sha256 {record.dataset_sha256[:16]}, "
+        f"rubric {record.rubric_id} {record.rubric_fingerprint}"
     )
     dirty = " (uncommitted changes)" if record.git_dirty else ""
     typer.echo(f"  commit {record.git_commit}{dirty}, thresholds fitted on {record.thresholds.get('fitted_on', '?')}")
@@ -232,9 +236,7 @@ def eval_compare(
     seed: int = typer.Option(20240501, "--seed", help="Bootstrap seed (fixed: the same runs give the same intervals)."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f"),
     html: Path | None = typer.Option(None, "--html", help="Write the comparison's HTML report here."),
-    log_dir: Path | None = typer.Option(
-        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
-    ),
+    log_dir: Path | None = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
 ):
     """Metric deltas B - A with paired bootstrap 95% intervals, and the samples whose predictions changed."""
     from evidence_matcher.eval.compare import compare_records
@@ -253,7 +255,8 @@ def eval_compare(
     typer.echo(f"A {c.a.run_id} ({c.a.judge}, {c.a.git_commit})  ->  B {c.b.run_id} ({c.b.judge}, {c.b.git_commit})")
     skipped = f" ({c.only_a} only in A, {c.only_b} only in B: left out)" if c.only_a or c.only_b else ""
     typer.echo(
-        f"{c.dataset}: {c.shared_samples} shared samples{skipped}; paired bootstrap, {c.resamples} resamples, seed {c.seed}"
+        f"{c.dataset}: {c.shared_samples} shared samples{skipped}; "
+        f"paired bootstrap, {c.resamples} resamples, seed {c.seed}"
     )
     typer.echo(f"  {'metric':<24} {'A':>7} {'B':>7} {'B-A':>8}   95% interval")
     for m in c.metrics:
@@ -265,7 +268,8 @@ def eval_compare(
         for g in c.per_genre:
             mark = " *" if g.delta.significant else ""
             typer.echo(
-                f"  {g.genre + f' ({g.samples})':<24} {g.delta.a:>7.3f} {g.delta.b:>7.3f} {g.delta.delta:>+8.3f}   [{g.delta.low:+.3f}, {g.delta.high:+.3f}]{mark}"
+                f"  {g.genre + f' ({g.samples})':<24} {g.delta.a:>7.3f} {g.delta.b:>7.3f} {g.delta.delta:>+8.3f}   "
+                f"[{g.delta.low:+.3f}, {g.delta.high:+.3f}]{mark}"
             )
     typer.echo(f"{len(c.changed)} samples changed predictions:")
     for s in c.changed:
@@ -287,9 +291,7 @@ def eval_compare(
 def eval_report(
     run: str = typer.Argument("last", help="A run id, a unique prefix of one, 'last', or a path to a record JSON."),
     out: Path = typer.Option(..., "--out", "-o", help="The HTML file to write."),
-    log_dir: Path | None = typer.Option(
-        None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."
-    ),
+    log_dir: Path | None = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
 ):
     """Write a run's HTML report: per-behavior F1, area confusion, worst samples with citations."""
     _write_html(out, _history(settings_from_env(), log_dir).load(run))
@@ -302,7 +304,8 @@ def eval_fit(
     write: bool = typer.Option(
         False,
         "--write",
-        help="Save as the shipped thresholds of this backend and decision (matcher/thresholds[.adapted][.onnx-int8].json).",
+        help="Save as the shipped thresholds of this backend and decision "
+        "(matcher/thresholds[.adapted][.onnx-int8].json).",
     ),
     threshold_only: bool = typer.Option(
         False,

@@ -21,7 +21,8 @@ def index_build(rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"))
     index = matcher.rubric_index(rubric)
     meta = index.vectors.meta
     typer.echo(
-        f"{meta['rubric_id']}: {meta['count']} vectors ({meta['behaviors']} behaviors), {meta['index_type']}, model {meta['model_id']}"
+        f"{meta['rubric_id']}: {meta['count']} vectors ({meta['behaviors']} behaviors), {meta['index_type']}, "
+        f"model {meta['model_id']}"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,7 +15,7 @@ from .common import settings_from_env
 from .evaluate import eval_app
 
 
-class QueryOption(str, Enum):
+class QueryOption(StrEnum):
     sentence = "sentence"
     segments = "segments"
     both = "both"
@@ -90,7 +90,8 @@ def eval_retrieval(
         typer.echo(json.dumps(record, indent=1))
         return
     typer.echo(
-        f"{dataset} [{split}] {record['samples']} samples ({record['with_labels']} with labels) vs {record['labels']:,} labels, "
+        f"{dataset} [{split}] {record['samples']} samples ({record['with_labels']} with labels) "
+        f"vs {record['labels']:,} labels, "
         f"model {record['model']}, query {query.value}, {'dense + BM25 (RRF)' if lexical else 'dense only'}"
         + (f", templates {list(template)}" if template else "")
     )

@@ -27,7 +27,7 @@ def _debug() -> bool:
 
     try:
         return Settings().debug
-    except Exception:  # noqa: BLE001 - settings that do not validate cannot ask for tracebacks either
+    except Exception:  # settings that do not validate cannot ask for tracebacks either
         return False
 
 
@@ -42,7 +42,7 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:  # the last line of defence against tracebacks
         if _debug():
             raise
         typer.echo(f"Error: unexpected {type(exc).__name__}: {exc} (set EVIDENCE_DEBUG=1 for details)", err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -24,7 +24,7 @@ def rubric_list():
         typer.echo(f"{rubric_id}\t{rubric.title}\t{len(rubric.behaviors)} behaviors, {notes} notes")
 
 
-class ImportFormat(str, Enum):
+class ImportFormat(StrEnum):
     seed = "seed"
     list = "list"
     dropbox = "dropbox"
@@ -40,7 +40,8 @@ def rubric_import(
         "--format",
         "-f",
         help="seed (flattened-table text), list (one behavior per line), dropbox (a career-framework HTML page, or a "
-        "folder of them), ft (an FT job-family YAML), kensho (a Kensho track Markdown). Default: guessed from the source.",
+        "folder of them), ft (an FT job-family YAML), kensho (a Kensho track Markdown). "
+        "Default: guessed from the source.",
     ),
     out: Path = typer.Option(
         ...,
@@ -77,7 +78,7 @@ def rubric_import(
     for rubric in imported.rubrics if not imported.tracks or level else []:
         typer.echo(f"wrote {paths[0] if len(paths) == 1 else out}: {_counts(rubric)}")
     if imported.tracks and not level:
-        for path, (track, rubrics) in zip(paths, imported.tracks):
+        for path, (track, rubrics) in zip(paths, imported.tracks, strict=True):
             typer.echo(f"wrote {path}: track {track.id}, levels {', '.join(track.level_names())}")
             for rubric in rubrics:
                 typer.echo(f"  {rubric.level}: {_counts(rubric)}")

@@ -94,7 +94,8 @@ def score(
     counts = {status: sum(o.status == status for o in outcomes) for status in ("scored", "stored", "failed")}
     per = f" × {len(rubrics)} levels" if loaded_track is not None else ""
     typer.echo(
-        f"{len(rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, {counts['failed']} failed"
+        f"{len(rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, "
+        f"{counts['failed']} failed"
     )
     for error in dict.fromkeys(o.error for o in outcomes if o.status == "failed"):
         typer.echo(f"  failed: {error}", err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import typer
 
@@ -12,7 +12,7 @@ from .common import EXAMPLE, build_matcher, read_input, settings_from_env
 from .root import app
 
 
-class TagFormat(str, Enum):
+class TagFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"

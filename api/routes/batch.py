@@ -63,7 +63,7 @@ def batch_status(job_id: str, state: AppState = Depends(get_ready_state)) -> Bat
     job = state.jobs.get(job_id)
     if job is None:
         raise NotFound(f"no batch job {job_id!r} (unknown or expired)")
-    results = {doc_id: r for doc_id, r in zip(job.doc_ids, job.results) if r is not None}
+    results = {doc_id: r for doc_id, r in zip(job.doc_ids, job.results, strict=True) if r is not None}
     return BatchStatus(
         job_id=job.id,
         status=job.status,

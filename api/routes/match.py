@@ -19,7 +19,10 @@ from ..state import AppState, get_ready_state
 router = APIRouter(prefix="/v1", tags=["match"])
 
 JudgeMode = Literal["auto", "offline", "llm"]
-EXAMPLE_TEXT = "- I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.\n- I mentored two senior engineers working toward staff."
+EXAMPLE_TEXT = (
+    "- I sat on the hiring committee for senior SRE candidates and ran debriefs for eleven loops.\n"
+    "- I mentored two senior engineers working toward staff."
+)
 
 
 class MatchRequest(BaseModel):

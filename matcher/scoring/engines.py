@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from evidence_matcher.errors import EvidenceError
 from evidence_matcher.rubrics.model import Rubric
@@ -140,7 +140,7 @@ class RayEngine:
             workers = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_worker))
         actor_spec = replace(spec, threads=cpus_per_worker)
         worker_class = ray.remote(num_cpus=cpus_per_worker)(_ScoringWorker)
-        self.actors = [worker_class.remote(actor_spec) for _ in range(workers)]
+        self.actors: list[Any] = [worker_class.remote(actor_spec) for _ in range(workers)]  # Ray actor handles
         self.workers = workers
         self.in_flight_per_worker = in_flight_per_worker
         self._rubric_refs: dict[str, object] = {}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from evidence_matcher.matcher.render import render_markdown
-from evidence_matcher.rubrics.model import Rubric
+from evidence_matcher.rubrics.model import Behavior, Rubric
 
 from .levels import LevelFit, level_fit
 from .runner import Outcome
@@ -46,7 +46,7 @@ def _judge(outcome: Outcome) -> str:
     return f"{outcome.result.judge.mode}/{outcome.result.judge.status}" if outcome.result else ""
 
 
-def _behaviors(rubric: Rubric) -> list[tuple[str, object]]:
+def _behaviors(rubric: Rubric) -> list[tuple[str, Behavior]]:
     return [(area.name, b) for area, _, b in rubric.walk() if b.kind == "behavior"]
 
 
@@ -56,7 +56,7 @@ def _section(
     """One documents × behaviors table: per-area coverage, per-row area counts, strengths."""
     behaviors = _behaviors(rubric)
     strengths = [{m.behavior_id: m.strength for m in o.result.matches} if o.result else {} for o in outcomes]
-    scored = [s for o, s in zip(outcomes, strengths) if o.result]
+    scored = [s for o, s in zip(outcomes, strengths, strict=True) if o.result]
     coverage = Counter(bid for s in scored for bid in s)
     areas: dict[str, list] = {}
     for area, behavior in behaviors:
@@ -73,7 +73,7 @@ def _section(
         for area, items in areas.items()
     ]
     cells = []
-    for row, outcome, s in zip(rows, outcomes, strengths):
+    for row, outcome, s in zip(rows, outcomes, strengths, strict=True):
         counts = {area: sum(1 for b in items if b["id"] in s) for area, items in areas.items()}
         cells.append(
             {**row, "ok": outcome.result is not None, "strengths": s, "evidenced": len(s), "area_counts": counts}
@@ -164,7 +164,7 @@ def _level_markdown(label: str, track: Track, fit: LevelFit, results: list) -> s
         ]
     else:
         lines += ["", f"{fit.target} is the top level of the track: no next level."]
-    for c, result in zip(fit.profile, results):
+    for c, result in zip(fit.profile, results, strict=True):
         body = (
             render_markdown(result)
             .replace("\n## ", "\n### ")
@@ -187,21 +187,22 @@ def write_track_reports(
     docs_dir = out_dir / "documents"
     docs_dir.mkdir(parents=True, exist_ok=True)
     levels = [level.level for level in track.levels]
-    rows, fits = [], []
+    rows: list[dict] = []
+    fits: list[LevelFit | None] = []
     for per_level in outcomes:
         first = per_level[0]
         name = report_name(first, root) if first.key else first.path.name
         label = _label(first, root)
         errors = [o.error for o in per_level if not o.result]
-        fit = None
+        fit: LevelFit | None = None
         if not errors:
-            results = [o.result for o in per_level]
+            results = [o.result for o in per_level if o.result is not None]  # all of them: no errors
             fit = level_fit(track, results, bar, target)
             payload = {
                 "document": label,
                 "track": {"id": track.id, "title": track.title, "role": track.role},
                 "level_fit": fit.as_dict(),
-                "results": {lv: r.model_dump(mode="json") for lv, r in zip(levels, results)},
+                "results": {lv: r.model_dump(mode="json") for lv, r in zip(levels, results, strict=True)},
             }
             (docs_dir / f"{name}.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
             (docs_dir / f"{name}.md").write_text(_level_markdown(label, track, fit, results), encoding="utf-8")
@@ -216,7 +217,7 @@ def write_track_reports(
             }
         )
 
-    all_behaviors = [(lv, b) for lv, rubric in zip(levels, rubrics) for _, b in _behaviors(rubric)]
+    all_behaviors = [(lv, b) for lv, rubric in zip(levels, rubrics, strict=True) for _, b in _behaviors(rubric)]
     csv_path = out_dir / "cohort.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -234,15 +235,15 @@ def write_track_reports(
                 *[f"{lv}:{b.id}" for lv, b in all_behaviors],
             ]
         )
-        for row, per_level in zip(rows, outcomes):
-            fit: LevelFit | None = row["fit"]
+        for row, per_level in zip(rows, outcomes, strict=True):
+            fit = row["fit"]
             strengths = {
                 (lv, m.behavior_id): m.strength
-                for lv, o in zip(levels, per_level)
+                for lv, o in zip(levels, per_level, strict=True)
                 if o.result
                 for m in o.result.matches
             }
-            head = [row["label"], "ok" if fit else "failed", row["error"] or "", row["judge"]]
+            head: list[str | int] = [row["label"], "ok" if fit else "failed", row["error"] or "", row["judge"]]
             if fit:
                 head += [f"{c.coverage:.4f}" for c in fit.profile] + [
                     fit.fit or "",
@@ -258,7 +259,7 @@ def write_track_reports(
     focus = levels[min(levels.index(target) + 1, len(levels) - 1)] if target else levels[-1]
     sections = [
         _section(rubric, [per_level[j] for per_level in outcomes], rows, lv, lv == focus)
-        for j, (lv, rubric) in enumerate(zip(levels, rubrics))
+        for j, (lv, rubric) in enumerate(zip(levels, rubrics, strict=True))
     ]
     scored = [f for f in fits if f]
     fit_counts = Counter(f.fit for f in scored)
@@ -269,7 +270,7 @@ def write_track_reports(
     html_path = _render_html(
         out_dir,
         title=track.title,
-        subtitle=f"Track {track.id}: {', '.join(f'{lv} ({r.id})' for lv, r in zip(levels, rubrics))}",
+        subtitle=f"Track {track.id}: {', '.join(f'{lv} ({r.id})' for lv, r in zip(levels, rubrics, strict=True))}",
         sections=sections,
         track={"levels": levels, "bar": bar, "target": target, "distribution": distribution, "rows": rows},
         total=len(rows),

@@ -64,7 +64,10 @@ def score_against(
     from tqdm import tqdm
 
     engine = engine or LocalEngine(matcher)
-    models = [matcher.rubric_index(rubric).embedder.model_id for rubric in rubrics]
+    models = [
+        matcher.rubric_index(rubric).embedder.model_id  # type: ignore[union-attr]  # built by the matcher: has one
+        for rubric in rubrics
+    ]
     judge = matcher.judge_label
     outcomes: dict[tuple[Path, int], Outcome] = {}
     members: dict[int, list[tuple[Path, int, str, str]]] = {}  # chunk index -> (path, rubric, key, sha) per text
@@ -119,6 +122,7 @@ def score_against(
                 if unreadable is not None:
                     record(path, j, key, sha, None, unreadable)
                     continue
+                assert text is not None  # read above, or unreadable
                 pending[j].append((path, key, sha, text))
                 if len(pending[j]) >= CHUNK:
                     yield emit(j)
@@ -128,7 +132,7 @@ def score_against(
 
     try:
         for chunk, scored in engine.run(chunks()):
-            for (path, j, key, sha), (result, error) in zip(members.pop(chunk.index), scored):
+            for (path, j, key, sha), (result, error) in zip(members.pop(chunk.index), scored, strict=True):
                 record(path, j, key, sha, result, error)
     finally:
         bar.close()

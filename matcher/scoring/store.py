@@ -80,7 +80,8 @@ class ScoreStore:
         status = "ok" if result is not None else "failed"
         payload = result.model_dump_json() if result is not None else None
         self.db.execute(
-            """INSERT INTO results (key, content_sha256, path, rubric_id, rubric_fingerprint, model, judge, status, error, result, scored_at)
+            """INSERT INTO results (key, content_sha256, path, rubric_id, rubric_fingerprint, model, judge, status,
+                 error, result, scored_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(key) DO UPDATE SET path=excluded.path, status=excluded.status, error=excluded.error,
                  result=excluded.result, scored_at=excluded.scored_at, attempts=results.attempts + 1""",
