@@ -95,16 +95,17 @@ def fit_params(
     scored = rescored(analyses, index, item_top_k)
     params, citation_stats = fit_citations(samples, scored, index, params)
     params = params.model_copy(update=fit_judge_gate(samples, scored, index))
-    return params, {
-        "fit_micro_precision": p,
-        "fit_micro_recall": r,
-        "fit_micro_f1": f,
-        **citation_stats,
-        "fit_samples": len(samples),
-    }
+    return params, _fit_stats(len(samples), (p, r, f), citation_stats)
 
 
 VERIFIER_THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
+
+
+def _fit_stats(samples: int, prf: tuple[float, float, float], citation_stats: dict) -> dict:
+    """What a fit reports beside its parameters: micro P/R/F1 on the fit split, and the citation fit's."""
+    p, r, f = prf
+    stats = {"fit_micro_precision": p, "fit_micro_recall": r, "fit_micro_f1": f}
+    return {**stats, **citation_stats, "fit_samples": samples}
 
 
 def fit_verifier_params(
@@ -136,13 +137,7 @@ def fit_verifier_params(
         "judge_max_rank": max_rank,
     }  # never a pair the verifier did not see
     params = params.model_copy(update=gate)
-    return params, {
-        "fit_micro_precision": p,
-        "fit_micro_recall": r,
-        "fit_micro_f1": f,
-        **citation_stats,
-        "fit_samples": len(samples),
-    }
+    return params, _fit_stats(len(samples), (p, r, f), citation_stats)
 
 
 def fit_judge_gate(samples: list[Sample], analyses: list[Analysis], index: RubricIndex, keep: float = 0.9) -> dict:
@@ -225,13 +220,7 @@ def refit_threshold(
     )
     params, citation_stats = fit_citations(samples, scored, index, params)
     params = params.model_copy(update=fit_judge_gate(samples, scored, index))
-    return params, {
-        "fit_micro_precision": p,
-        "fit_micro_recall": r,
-        "fit_micro_f1": f,
-        **citation_stats,
-        "fit_samples": len(samples),
-    }
+    return params, _fit_stats(len(samples), (p, r, f), citation_stats)
 
 
 def fit_on_dataset(
