@@ -21,7 +21,6 @@ from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .batcher import MicroBatcher
-from .jobs import JobStore
 from .routes import batch, extract, match, rubrics
 from .settings import Settings, matcher_spec
 from .state import AppState, get_state
@@ -94,10 +93,24 @@ async def _too_large(limit: int, send, receive, already: int = 0, more: bool = T
     await send({"type": "http.response.body", "body": body})
 
 
+def _open_jobs(state: AppState, matcher: Matcher) -> None:
+    """The batch jobs' database and worker; it goes on at once with jobs accepted before a restart."""
+    from evidence_matcher.matcher.scoring.worker import BatchJobs
+
+    settings = state.settings
+    state.jobs = BatchJobs(
+        settings.database_url or settings.cache_dir / "jobs.sqlite",
+        matcher,
+        ttl_seconds=settings.batch_ttl_seconds,
+        lease_seconds=settings.batch_lease_seconds,
+    )
+
+
 def _load(state: AppState, judge_mode: str) -> None:
     try:
         matcher = matcher_spec(state.settings, judge_mode).load()
         matcher.rubric_index(DEFAULT_RUBRIC_ID)  # build or load now, not on the first request
+        _open_jobs(state, matcher)
         state.matcher = matcher
         state.ready.set()
     except Exception as exc:  # reported by /readyz and every API call
@@ -112,6 +125,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if matcher is not None:
+            _open_jobs(state, matcher)
             state.ready.set()
         else:
             threading.Thread(target=_load, args=(state, "auto"), daemon=True, name="load-model").start()
@@ -119,7 +133,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         if state.batcher:
             await state.batcher.stop()
         if state.jobs:
-            state.jobs.shutdown()
+            state.jobs.close()
 
     app = FastAPI(
         title="evidence-matcher",
@@ -141,7 +155,6 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         # Created lazily on the serving loop once the matcher exists.
         if state.matcher is not None and state.batcher is None:
             state.batcher = MicroBatcher(state.matcher, max_batch=settings.max_batch_texts)
-            state.jobs = JobStore(state.matcher, settings.batch_ttl_seconds)
 
     for router in (match.router, rubrics.router, batch.router, extract.router):
         app.include_router(router, dependencies=[Depends(require_token), Depends(attach_workers)])

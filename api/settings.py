@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated; CORS is off when empty
     max_body_bytes: int = 1_000_000
     batch_ttl_seconds: float = 3600
+    # A batch job's lease: a replica that stops renewing it (dead) loses the job to another after this long.
+    batch_lease_seconds: float = Field(30, gt=0)
+    # The server's database of batch jobs and their results: postgresql://... lets several replicas share them;
+    # unset, a SQLite file in the cache directory (jobs.sqlite). `evidence score` takes its own --store.
+    database_url: str | None = None
     # Texts one micro-batch embeds together. Small is enough (README, Speed: the p99 by micro-batch size): the
     # model's own batches are cut per call (index.embedders), so bigger micro-batches only make requests wait longer.
     max_batch_texts: int = Field(8, ge=1, le=256)

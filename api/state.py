@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from fastapi import HTTPException, Request
 
 from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.scoring.worker import BatchJobs
 
 from .batcher import MicroBatcher
-from .jobs import JobStore
 from .settings import Settings
 
 
@@ -19,7 +19,7 @@ class AppState:
     settings: Settings
     matcher: Matcher | None = None
     batcher: MicroBatcher | None = None
-    jobs: JobStore | None = None
+    jobs: BatchJobs | None = None  # opened with the matcher: a restarted server resumes its jobs at once
     load_error: str | None = None
     ready: threading.Event = field(default_factory=threading.Event)
 

@@ -46,3 +46,11 @@ class UpstreamError(EvidenceError):
     """A service the server depends on (the configured LLM) failed to give a usable answer."""
 
     status_code = 502
+
+
+class StoreError(EvidenceError):
+    """The results and jobs database cannot be opened, migrated or reached: the deployment's fault.
+
+    503: the service cannot serve until its database is back (or configured right), not the request's."""
+
+    status_code = 503

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from evidence_matcher.matcher.result import MatchResult
+from evidence_matcher.matcher.result import MatchResult, SourceRef
 
 
 def _by_area(result: MatchResult):
@@ -28,15 +28,25 @@ def _judge_line(result: MatchResult) -> str:
     return line
 
 
+def source_link(source: SourceRef) -> str:
+    """A Markdown link to an imported item (its id), or its id alone when the export gave no link."""
+    return f"[{source.id}]({source.url})" if source.url else source.id
+
+
 def render_markdown(result: MatchResult) -> str:
     lines = [f"# Evidence for {result.rubric.title}", ""]
+    source = result.source
+    if source is not None:
+        when = f", {source.date}" if source.date else ""
+        lines += [f"Source: {source.kind} {source_link(source)}{when}: {source.title}", ""]
     lines.append(f"{len(result.matches)} of {result.rubric.behaviors} behaviors evidenced ({_judge_line(result)}).")
+    at = f"; {source_link(source)}" if source is not None and source.url else ""  # each citation keeps its link
     for area, matches in _by_area(result):
         lines += ["", f"## {area}", ""]
         for m in matches:
             lines.append(f"- **{m.behavior_id}** ({m.strength}, {m.score:.2f}): {m.text}")
             for c in m.citations:
-                lines.append(f"  > \u201c{c.quote}\u201d (chars {c.start}\u2013{c.end})")
+                lines.append(f"  > \u201c{c.quote}\u201d (chars {c.start}\u2013{c.end}{at})")
     if result.gaps:
         lines += ["", "## Gaps (no evidence found)", ""]
         lines += [f"- **{g.behavior_id}** ({g.area}): {g.text}" for g in result.gaps]
@@ -66,6 +76,9 @@ def render_table(result: MatchResult) -> None:
                 f"[{colors[m.strength]}]{m.strength}[/] {m.score:.2f}",
                 quotes,
             )
+    if result.source is not None:
+        source = result.source
+        console.print(f"[bold]{source.kind} {source.id}[/] {source.title} {source.url or ''}", highlight=False)
     console.print(table)
     console.print(f"[dim]{_judge_line(result)}[/]")
     if result.gaps:

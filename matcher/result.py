@@ -65,6 +65,16 @@ class RubricInfo(BaseModel):
     areas: list[str] = Field(default_factory=list, description="Area names in rubric order.")
 
 
+class SourceRef(BaseModel):
+    """Where a text came from when it was imported (GitHub, Jira, Slack) or its front matter names a link."""
+
+    kind: str = Field(description="github, jira, slack, or document (a file whose front matter gives a link).")
+    id: str = Field(description="The item as its tool names it: acme/api#412, OPS-7, #incidents 1710412345.000200.")
+    title: str = ""
+    url: str | None = Field(None, description="Link to the item: open it to check a citation in its original place.")
+    date: str | None = Field(None, description="The item's own timestamp (ISO 8601), when it has one.")
+
+
 class MatchResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     rubric: RubricInfo
@@ -74,3 +84,6 @@ class MatchResult(BaseModel):
     matches: list[Match] = Field(description="Evidenced behaviors, strongest first.")
     gaps: list[BehaviorRef] = Field(description="Behaviors with no evidence, in rubric order.")
     usage: Usage | None = Field(None, description="LLM judge usage (absent for the offline judge).")
+    source: SourceRef | None = Field(
+        None, description="The imported record the text is (evidence tag/score/packet --from), with its link."
+    )

@@ -5,7 +5,7 @@ never rebuilt from cleaned text, so a citation can only ever be the user's own w
 
 The text is first read line by line as markdown, because self-reviews and brag docs are
 mostly headings and bullets: headings become context (not evidence), each list item or
-table cell is its own block, code fences and pasted-document noise (page numbers,
+table cell is its own block, YAML front matter, code fences and pasted-document noise (page numbers,
 "Confidential", bare URLs, rules) are skipped. Each block is then split into sentences
 by Bling Fire's rule-based sentence breaker (no model download), and very long
 sentences into clauses at semicolons.
@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 import blingfire
+
+from .frontmatter import front_matter_end
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦‣–]|\d{1,3}[.)]|[a-zA-Z][.)])\s+(?:\[[ xX]\]\s+)?")
@@ -73,11 +75,14 @@ def _blocks(text: str) -> list[tuple[int, int, str]]:
             current = None
 
     pos = 0
+    metadata_end = front_matter_end(text)  # the document's YAML front matter describes it: never evidence
     lines = text.splitlines(keepends=True)
     for number, line in enumerate(lines):
         following = lines[number + 1].strip() if number + 1 < len(lines) else ""
         start, end = pos, pos + len(line.rstrip("\r\n"))
         pos += len(line)
+        if start < metadata_end:
+            continue
         body = text[start:end]
         if _FENCE.match(body):
             close()

@@ -41,6 +41,35 @@ def real_matcher(cache_dir):
     return Matcher.load(cache_dir=cache_dir)
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL cluster for the session (initdb in a temporary folder, 127.0.0.1 on a free port):
+    its URL. Skips, with the reason, where PostgreSQL is not installed."""
+    from evidence_matcher.eval.postgres import PostgresUnavailable, throwaway_cluster
+
+    try:
+        cluster = throwaway_cluster()
+        url = cluster.__enter__()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no PostgreSQL to test against: {exc}")
+    try:
+        yield url
+    finally:
+        cluster.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request):
+    """A fresh, empty database on the session's PostgreSQL, for one test."""
+    import re
+    import uuid
+
+    from evidence_matcher.eval.postgres import create_database
+
+    name = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    return create_database(postgres_server, name)
+
+
 @pytest.fixture
 def fake_model_env(monkeypatch, tmp_path):
     """The real CLI with the fake embedder in place of the model, by configuration (the CLI's test seam):

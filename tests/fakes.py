@@ -29,3 +29,16 @@ class FakeEmbedder:
                 out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] = 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+
+class SlowFakeEmbedder(FakeEmbedder):
+    """The fake, a quarter of a second per call: a batch job of a few chunks lasts long enough to kill its server
+    mid-job (each chunk is one call)."""
+
+    delay = 0.25
+
+    def encode(self, texts):
+        import time
+
+        time.sleep(self.delay)
+        return super().encode(texts)

@@ -52,6 +52,9 @@ def test_the_wheel_installs_one_top_level_package(tmp_path):
         "evidence_matcher/matcher/verifier/weights.npz",
         "evidence_matcher/index/encoder/adapter_model.safetensors",
         "evidence_matcher/matcher/scoring/templates/cohort.html",
+        "evidence_matcher/matcher/packet/templates/packet.html",
+        "evidence_matcher/matcher/scoring/migrations/env.py",
+        "evidence_matcher/matcher/scoring/migrations/versions/r0002_batch_jobs.py",
         "evidence_matcher/rubrics/ic6-principal-reliability-engineer.yaml",
         "evidence_matcher/api/static/index.html",
     ):

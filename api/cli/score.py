@@ -13,11 +13,14 @@ from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import settings_from_env
 from .root import app
+from .sources import FROM_HELP, SITE_HELP, USER_HELP, imported_documents
 
 
 @app.command()
 def score(
-    paths: list[Path] = typer.Argument(..., help="Files and folders (searched recursively) of .md, .txt, .docx, .pdf."),
+    paths: list[Path] = typer.Argument(
+        None, help="Files and folders (searched recursively) of .md, .txt, .docx, .pdf."
+    ),
     out: Path = typer.Option(
         ..., "--out", "-o", help="Output folder: reports, cohort CSV and HTML, and the results store."
     ),
@@ -41,6 +44,11 @@ def score(
         "auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."
     ),
     rescore: bool = typer.Option(False, "--rescore", help="Score again even what the store already has."),
+    store: str | None = typer.Option(
+        None,
+        "--store",
+        help="The results store: a SQLite file or postgresql://user@host/db (default: <out>/results.sqlite).",
+    ),
     engine: str = typer.Option(
         "local", "--engine", help="local (this process) or ray (a Ray cluster; pip install 'evidence-matcher[ray]')."
     ),
@@ -50,14 +58,15 @@ def score(
     workers: int | None = typer.Option(
         None, "--workers", min=1, help="With --engine ray: scoring actors (default: one per CPU of the cluster)."
     ),
+    source: tuple[str, str] | None = typer.Option(None, "--from", metavar="KIND PATH", help=FROM_HELP),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    site: str | None = typer.Option(None, "--source-url", help=SITE_HELP),
 ):
     """Batch-score promo docs into per-document reports and a cohort report (resumable)."""
     from evidence_matcher.matcher.documents import find_documents
+    from evidence_matcher.matcher.scoring.cohort import score_cohort
     from evidence_matcher.matcher.scoring.engines import make_engine
     from evidence_matcher.matcher.scoring.levels import check_level
-    from evidence_matcher.matcher.scoring.reports import write_reports, write_track_reports
-    from evidence_matcher.matcher.scoring.runner import score_against
-    from evidence_matcher.matcher.scoring.store import ScoreStore
     from evidence_matcher.rubrics.store import load_rubric
 
     from .common import build_matcher
@@ -72,32 +81,39 @@ def score(
         if level is not None:
             raise EvidenceError("--level needs --track")
         loaded_track, rubrics, target = None, [load_rubric(rubric)], None
-    documents = find_documents(paths)
+    paths = paths or []
+    if not paths and source is None:
+        raise EvidenceError("give files or folders to score, or an export with --from")
+    documents = find_documents(paths) + imported_documents(source, user, site, out)
     if not documents:
         raise EvidenceError("no .md, .txt, .docx or .pdf files found in the given paths")
     matcher = build_matcher(settings, judge)
     runner = make_engine(engine, matcher, ray_address, workers)
-    store = ScoreStore(out / "results.sqlite")
+    root = paths[0].resolve() if len(paths) == 1 and paths[0].is_dir() else None
     try:
-        rows = score_against(
-            documents, matcher, rubrics, store, rescore=rescore, progress=sys.stderr.isatty(), engine=runner
+        run = score_cohort(
+            documents,
+            matcher,
+            rubrics,
+            out,
+            loaded_track,
+            target,
+            fit_bar,
+            root,
+            rescore,
+            sys.stderr.isatty(),
+            runner,
+            store_at=store,
         )
     finally:
-        store.close()
         runner.close()
-    root = paths[0].resolve() if len(paths) == 1 and paths[0].is_dir() else None
-    if loaded_track is not None:
-        written = write_track_reports(rows, loaded_track, rubrics, out, root, fit_bar, target)
-    else:
-        written = write_reports([row[0] for row in rows], rubrics[0], out, root)
-    outcomes = [o for row in rows for o in row]
-    counts = {status: sum(o.status == status for o in outcomes) for status in ("scored", "stored", "failed")}
+    written, counts = run.written, run.counts
     per = f" × {len(rubrics)} levels" if loaded_track is not None else ""
     typer.echo(
-        f"{len(rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, "
+        f"{len(run.rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, "
         f"{counts['failed']} failed"
     )
-    for error in dict.fromkeys(o.error for o in outcomes if o.status == "failed"):
+    for error in run.errors:
         typer.echo(f"  failed: {error}", err=True)
     typer.echo(
         f"cohort report: {written['html']}\ncohort CSV: {written['csv']}\nper-document reports: {written['documents']}"

@@ -54,21 +54,17 @@ def start_batch(body: BatchRequest, state: AppState = Depends(get_ready_state)) 
         raise InputError("document ids must be unique")
     for doc_id, doc in zip(ids, body.documents, strict=True):
         check_text(doc.text, state.settings.max_chars, f"document {doc_id!r}")
-    job = state.jobs.submit([d.text for d in body.documents], ids, body.rubric, judged)
-    return BatchAccepted(job_id=job.id, status_url=f"/v1/batch/{job.id}", total=len(ids))
+    assert state.jobs is not None  # opened before the state is ready
+    job_id = state.jobs.submit([d.text for d in body.documents], ids, body.rubric, judged)
+    return BatchAccepted(job_id=job_id, status_url=f"/v1/batch/{job_id}", total=len(ids))
 
 
 @router.get("/{job_id}", response_model=BatchStatus, summary="Progress and results of a batch")
 def batch_status(job_id: str, state: AppState = Depends(get_ready_state)) -> BatchStatus:
+    assert state.jobs is not None
     job = state.jobs.get(job_id)
     if job is None:
         raise NotFound(f"no batch job {job_id!r} (unknown or expired)")
-    results = {doc_id: r for doc_id, r in zip(job.doc_ids, job.results, strict=True) if r is not None}
     return BatchStatus(
-        job_id=job.id,
-        status=job.status,
-        done=job.done,
-        total=len(job.doc_ids),
-        results=results,
-        errors=dict(job.errors),
+        job_id=job.id, status=job.status, done=job.done, total=job.total, results=job.results, errors=job.errors
     )

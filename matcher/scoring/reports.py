@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from evidence_matcher.matcher.render import render_markdown
+from evidence_matcher.matcher.render import render_markdown, source_link
+from evidence_matcher.matcher.result import MatchResult, SourceRef
 from evidence_matcher.rubrics.model import Behavior, Rubric
 
 from .levels import LevelFit, level_fit
@@ -100,20 +101,35 @@ def _render_html(out_dir: Path, **context) -> Path:
     return path
 
 
-def write_reports(outcomes: list[Outcome], rubric: Rubric, out_dir: Path, root: Path | None = None) -> dict[str, Path]:
-    """Reports for documents scored against one rubric."""
+def with_source(result: MatchResult, source: SourceRef | None) -> MatchResult:
+    """The result naming the item the document came from. The store keeps results by content, so the source (a
+    property of the file, read from its front matter) is added when the report is written."""
+    return result.model_copy(update={"source": source}) if source is not None else result
+
+
+def write_reports(
+    outcomes: list[Outcome],
+    rubric: Rubric,
+    out_dir: Path,
+    root: Path | None = None,
+    sources: dict[Path, SourceRef] | None = None,
+) -> dict[str, Path]:
+    """Reports for documents scored against one rubric; ``sources`` gives the link of imported documents."""
     docs_dir = out_dir / "documents"
     docs_dir.mkdir(parents=True, exist_ok=True)
     behaviors = _behaviors(rubric)
+    sources = sources or {}
     rows = []
     for outcome in outcomes:
         name = report_name(outcome, root) if outcome.key else outcome.path.name
         label = _label(outcome, root)
+        source = sources.get(outcome.path)
         if outcome.result:
-            (docs_dir / f"{name}.json").write_text(result_json(outcome.result), encoding="utf-8")
-            markdown = f"<!-- {html.escape(label)} -->\n" + render_markdown(outcome.result)
+            result = with_source(outcome.result, source)
+            (docs_dir / f"{name}.json").write_text(result_json(result), encoding="utf-8")
+            markdown = f"<!-- {html.escape(label)} -->\n" + render_markdown(result)
             (docs_dir / f"{name}.md").write_text(markdown, encoding="utf-8")
-        rows.append({"label": label, "name": name, "error": outcome.error, "judge": _judge(outcome)})
+        rows.append({"label": label, "name": name, "error": outcome.error, "judge": _judge(outcome), "source": source})
     section = _section(rubric, outcomes, rows)
 
     csv_path = out_dir / "cohort.csv"
@@ -148,6 +164,9 @@ def write_reports(outcomes: list[Outcome], rubric: Rubric, out_dir: Path, root: 
 
 def _level_markdown(label: str, track: Track, fit: LevelFit, results: list) -> str:
     lines = [f"<!-- {html.escape(label)} -->", f"# Level fit: {track.title}", ""]
+    if results and results[0].source is not None:
+        source = results[0].source
+        lines += [f"Source: {source.kind} {source_link(source)}: {source.title}", ""]
     if fit.fit:
         lines.append(
             f"Fits **{fit.fit}**: the highest level with evidence for at least {fit.bar:.0%} of its behaviors."
@@ -182,10 +201,13 @@ def write_track_reports(
     root: Path | None = None,
     bar: float = 0.5,
     target: str | None = None,
+    sources: dict[Path, SourceRef] | None = None,
 ) -> dict[str, Path]:
-    """Reports for documents scored against every level of a track (``outcomes[i][j]``: document i, level j)."""
+    """Reports for documents scored against every level of a track (``outcomes[i][j]``: document i, level j);
+    ``sources`` gives the link of imported documents."""
     docs_dir = out_dir / "documents"
     docs_dir.mkdir(parents=True, exist_ok=True)
+    sources = sources or {}
     levels = [level.level for level in track.levels]
     rows: list[dict] = []
     fits: list[LevelFit | None] = []
@@ -194,12 +216,15 @@ def write_track_reports(
         name = report_name(first, root) if first.key else first.path.name
         label = _label(first, root)
         errors = [o.error for o in per_level if not o.result]
+        source = sources.get(first.path)
         fit: LevelFit | None = None
         if not errors:
-            results = [o.result for o in per_level if o.result is not None]  # all of them: no errors
+            # all of them (no errors), each naming its source
+            results = [with_source(o.result, source) for o in per_level if o.result is not None]
             fit = level_fit(track, results, bar, target)
             payload = {
                 "document": label,
+                "source": source.model_dump(mode="json") if source else None,
                 "track": {"id": track.id, "title": track.title, "role": track.role},
                 "level_fit": fit.as_dict(),
                 "results": {lv: r.model_dump(mode="json") for lv, r in zip(levels, results, strict=True)},
@@ -214,6 +239,7 @@ def write_track_reports(
                 "error": "; ".join(dict.fromkeys(e for e in errors if e)) or None,
                 "judge": _judge(first),
                 "fit": fit,
+                "source": source,
             }
         )
 

@@ -1,36 +1,27 @@
-"""The batch-scoring store: one SQLite row per (document content, rubric, model, judge).
+"""The batch-scoring store: one row per (document content, rubric, model, judge) in ``schema.results``.
 
-Each document's result is committed the moment it is scored (WAL journal), so a run
-killed at any point loses nothing already done, and a rerun skips what is stored.
+Each document's result is committed the moment it is scored, so a run killed at any point
+loses nothing already done, and a rerun skips what is stored. The store is a SQLite file by
+default (``<out>/results.sqlite``) or any database ``database.open_database`` accepts
+(``postgresql://...``): the same table, through the same migrations.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from evidence_matcher.errors import StoreError
 from evidence_matcher.matcher.result import MatchResult
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    key TEXT PRIMARY KEY,
-    content_sha256 TEXT NOT NULL,
-    path TEXT NOT NULL,
-    rubric_id TEXT NOT NULL,
-    rubric_fingerprint TEXT NOT NULL,
-    model TEXT NOT NULL,
-    judge TEXT NOT NULL,
-    status TEXT NOT NULL,          -- ok | failed
-    error TEXT,
-    result TEXT,                   -- MatchResult JSON when ok
-    scored_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 1
-);
-"""
+from .database import open_database
+from .schema import results
 
 
 def content_key(content_sha256: str, rubric_fingerprint: str, model: str, judge: str) -> str:
@@ -48,22 +39,19 @@ class Row:
 
 
 class ScoreStore:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self.db.commit()
+    """Results by key. ``path``: a SQLite file, or a database URL (``postgresql://...``)."""
+
+    def __init__(self, path: Path | str):
+        self.engine = open_database(path)
 
     def get(self, key: str) -> Row | None:
-        row = self.db.execute(
-            "SELECT key, path, status, error, result, attempts FROM results WHERE key = ?", (key,)
-        ).fetchone()
+        columns = (results.c.key, results.c.path, results.c.status, results.c.error, results.c.result)
+        with self.engine.connect() as connection:
+            row = connection.execute(select(*columns, results.c.attempts).where(results.c.key == key)).first()
         if row is None:
             return None
-        result = MatchResult.model_validate_json(row[4]) if row[4] else None
-        return Row(row[0], row[1], row[2], row[3], result, row[5])
+        result = MatchResult.model_validate_json(row.result) if row.result else None
+        return Row(row.key, row.path, row.status, row.error, result, row.attempts)
 
     def put(
         self,
@@ -77,20 +65,41 @@ class ScoreStore:
         result: MatchResult | None,
         error: str | None,
     ) -> None:
-        status = "ok" if result is not None else "failed"
-        payload = result.model_dump_json() if result is not None else None
-        self.db.execute(
-            """INSERT INTO results (key, content_sha256, path, rubric_id, rubric_fingerprint, model, judge, status,
-                 error, result, scored_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(key) DO UPDATE SET path=excluded.path, status=excluded.status, error=excluded.error,
-                 result=excluded.result, scored_at=excluded.scored_at, attempts=results.attempts + 1""",
-            (key, content_sha256, path, rubric_id, rubric_fp, model, judge, status, error, payload, time.time()),
-        )
-        self.db.commit()
+        changed = {
+            "path": path,
+            "status": "ok" if result is not None else "failed",
+            "error": error,
+            "result": result.model_dump_json() if result is not None else None,
+            "scored_at": time.time(),
+        }
+        # An upsert without a dialect's own syntax: update, else insert; a concurrent writer that
+        # inserted the same key first makes the insert fail, and the update then finds its row.
+        for _ in range(2):
+            try:
+                with self.engine.begin() as connection:
+                    updated = connection.execute(
+                        update(results).where(results.c.key == key).values(attempts=results.c.attempts + 1, **changed)
+                    )
+                    if updated.rowcount == 0:
+                        connection.execute(
+                            insert(results).values(
+                                key=key,
+                                content_sha256=content_sha256,
+                                rubric_id=rubric_id,
+                                rubric_fingerprint=rubric_fp,
+                                model=model,
+                                judge=judge,
+                                attempts=1,
+                                **changed,
+                            )
+                        )
+                return
+            except IntegrityError:
+                continue
+        raise StoreError(f"could not store the result {key}: it kept conflicting")  # not a race any more
 
     def close(self) -> None:
-        self.db.close()
+        self.engine.dispose()
 
 
 def result_json(result: MatchResult) -> str:
