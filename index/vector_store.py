@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,16 +76,27 @@ class VectorIndex:
         return dense
 
     def save(self, path: Path) -> None:
-        """Write ``path`` (FAISS) and ``path.json`` (sidecar), each atomically."""
+        """Write ``path`` (FAISS) and ``path.json`` (sidecar), each atomically. The temporary files are
+        this writer's own: several threads or processes (a server's workers, Ray actors, a CLI) may
+        build the same index at once on a fresh cache, and the last complete one wins."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        faiss.write_index(self.index, str(tmp))
-        os.replace(tmp, path)
         sidecar = {"version": SIDECAR_VERSION, **self.meta, "ids": self.ids}
-        tmp_json = sidecar_path(path).with_name(sidecar_path(path).name + ".tmp")
-        tmp_json.write_text(json.dumps(sidecar, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp_json, sidecar_path(path))
+        for target, write in (
+            (path, lambda tmp: faiss.write_index(self.index, str(tmp))),
+            (
+                sidecar_path(path),
+                lambda tmp: tmp.write_text(json.dumps(sidecar, indent=1, ensure_ascii=False), encoding="utf-8"),
+            ),
+        ):
+            handle, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+            os.close(handle)
+            tmp = Path(name)
+            try:
+                write(tmp)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:

@@ -7,6 +7,7 @@ variables (the edges turn settings into arguments).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,12 @@ from evidence_matcher.index.embedders import (
     encode_groups,
     load_embedder,
 )
-from evidence_matcher.index.encoder import adapter_fingerprint, ensure_merged_model, has_adapter
+from evidence_matcher.index.encoder import (
+    TAXONOMY_ENCODER_DIR,
+    adapter_fingerprint,
+    ensure_merged_model,
+    has_adapter,
+)
 from evidence_matcher.index.rubric_index import RubricIndex, load_or_build_rubric_index
 from evidence_matcher.index.tuning import can_tune, ensure_tuned_model
 from evidence_matcher.rubrics.model import Rubric
@@ -71,6 +77,7 @@ class Matcher:
     _embedders: dict[str, Embedder] = field(default_factory=dict)
     _features: dict[int, tuple[RubricIndex, IndexFeatures]] = field(default_factory=dict)
     _indexes: dict[str, RubricIndex] = field(default_factory=dict)
+    _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
     def load(
@@ -122,6 +129,10 @@ class Matcher:
             )
             model_dir = ensure_tuned_model(base_dir, rubric, self.cache_dir, self.threads, report)
             adaptation = f"tuned:{rubric.id}"
+        elif self.uses_encoder and rubric.kind == "taxonomy" and has_adapter(TAXONOMY_ENCODER_DIR):
+            # A skill taxonomy (ESCO): the adapter trained on job-ad sentences <-> labels instead.
+            model_dir = ensure_merged_model(base_dir, self.cache_dir, TAXONOMY_ENCODER_DIR)
+            adaptation = f"taxonomy-encoder:{adapter_fingerprint(TAXONOMY_ENCODER_DIR)}"
         elif self.uses_encoder:
             # The shipped corpus-trained adapter (index/encoder/), merged once into the cache.
             model_dir = ensure_merged_model(base_dir, self.cache_dir)
@@ -149,7 +160,10 @@ class Matcher:
         rubric = load_rubric(rubric) if isinstance(rubric, str) else rubric
         key = f"{rubric.id}:{rubric.fingerprint()}"
         if key not in self._indexes:
-            self._indexes[key] = load_or_build_rubric_index(rubric, self.embedder_for(rubric), self.cache_dir)
+            with self._building:  # threads of one server (micro-batcher, batch jobs) build an index once
+                if key not in self._indexes:
+                    embedder = self.embedder_for(rubric)
+                    self._indexes[key] = load_or_build_rubric_index(rubric, embedder, self.cache_dir)
         return self._indexes[key]
 
     def analyze_many(self, texts: Sequence[str], index: RubricIndex) -> list[Analysis]:

@@ -115,10 +115,10 @@ def test_the_generated_files_are_small_bombs(bombs):
 )
 def test_a_bomb_is_refused_fast_without_memory_growth(bombs, kind, reason):
     before = _rss_mb()
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU this thread spends: what a bomb costs, whatever else loads the machine
     with pytest.raises(DocumentError, match=reason):
         read_document(bombs[kind], max_chars=100_000)
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
     assert _rss_mb() - before < 100  # peak resident memory barely moves
 
 
