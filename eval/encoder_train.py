@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from evidence_matcher.index.embedders import default_model_dir, model_fingerprint
@@ -80,6 +81,32 @@ def nearest_other_behaviors(model, docs: list[Document]) -> dict[str, str]:
 def train_adapter(
     docs: list[Document], out_dir: Path, recipe: dict = RECIPE, threads: int | None = None, log=print
 ) -> dict:
+    """The evidence encoder's adapter: corpus pairs, the nearest other behavior as a hard negative."""
+    from sentence_transformers import SentenceTransformer
+
+    negatives = {}
+    if recipe.get("hard_negatives"):
+        base = SentenceTransformer(str(default_model_dir()), device="cpu", local_files_only=True)
+        negatives = nearest_other_behaviors(base, docs)
+    pairs = training_pairs(docs)
+    return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, negatives, threads, log)
+
+
+Pair = tuple[str, str, str]  # (key: no two in a batch, anchor, positive)
+
+
+def train_lora_adapter(
+    pairs_for_epoch: Callable[[int], list[Pair]],
+    out_dir: Path,
+    recipe: dict,
+    negatives: dict[str, str] | None = None,
+    threads: int | None = None,
+    log=print,
+) -> dict:
+    """A LoRA adapter on all-MiniLM-L6-v2 from each epoch's (key, anchor, positive) pairs,
+    MultipleNegativesRankingLoss over batches in which no key appears twice; ``negatives`` maps a key
+    to one more hard candidate.
+    Seeded; writes the adapter only (``peft``) into ``out_dir``. Shared by every adapter the project ships."""
     import torch
     from peft import LoraConfig, get_peft_model
     from sentence_transformers import SentenceTransformer
@@ -107,11 +134,9 @@ def train_adapter(
     loss_fn = losses.MultipleNegativesRankingLoss(model)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=recipe["learning_rate"])
-    pairs = training_pairs(docs)
-    negatives = nearest_other_behaviors(model, docs) if recipe.get("hard_negatives") else {}
     batches = []
     for epoch in range(recipe["epochs"]):
-        shuffled = list(pairs)
+        shuffled = list(pairs_for_epoch(epoch))
         random.Random(recipe["seed"] + epoch).shuffle(shuffled)
         batches += distinct_behavior_batches(shuffled, recipe["batch_size"])
     features = getattr(model, "preprocess", None) or model.tokenize
@@ -119,7 +144,7 @@ def train_adapter(
     model.train()
     for step, batch in enumerate(batches, start=1):
         columns = [features([a for _, a, _ in batch]), features([p for _, _, p in batch])]
-        if negatives:  # the neighbour behavior a reviewer must tell apart, as an extra candidate
+        if negatives:  # the neighbour a reader must tell apart, as an extra candidate
             columns.append(features([negatives[key] for key, _, _ in batch]))
         loss = loss_fn(columns, None)
         optimizer.zero_grad()
@@ -134,7 +159,7 @@ def train_adapter(
     for extra in ("README.md",):  # peft writes a template card; ours is card.json
         (out_dir / extra).unlink(missing_ok=True)
     return {
-        "pairs": len(pairs),
+        "pairs": len(pairs_for_epoch(0)),
         "steps": len(batches),
         "seconds": round(time.perf_counter() - started, 1),
         "base_model_fingerprint": model_fingerprint(base_dir),

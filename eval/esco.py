@@ -93,7 +93,8 @@ def find_labels_file(dataset: Path) -> Path:
 
 def labels_rubric(labels_file: Path) -> Rubric:
     """The ESCO taxonomy as a rubric: one behavior per label, ids ``behaviors.<line>``."""
-    return import_list_file(Path(labels_file))
+    # A skill taxonomy, not a ladder: matched with the taxonomy encoder (index/taxonomy_encoder/).
+    return import_list_file(Path(labels_file)).model_copy(update={"kind": "taxonomy"})
 
 
 @dataclass

@@ -26,6 +26,8 @@ from evidence_matcher.errors import ModelError
 from .embedders import model_fingerprint
 
 ENCODER_DIR = Path(__file__).resolve().parent / "encoder"
+# The same mechanics for skill taxonomies (ESCO): an adapter trained on job-ad sentences <-> labels.
+TAXONOMY_ENCODER_DIR = Path(__file__).resolve().parent / "taxonomy_encoder"
 MARKER = "evidence_encoder.json"
 
 

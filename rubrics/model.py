@@ -79,6 +79,11 @@ class Rubric(_Strict):
     level: str = Field("", description="The level's name within its track (IC6, senior-1, ...).")
     summary: str = ""
     source: str = Field("", description="Where the rubric was imported from.")
+    kind: Literal["ladder", "taxonomy"] = Field(
+        "ladder",
+        description="ladder: behaviors people show in their work; taxonomy: a flat list of skill labels (ESCO), "
+        "matched with the taxonomy encoder.",
+    )
     areas: tuple[Area, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -115,6 +120,8 @@ class Rubric(_Strict):
     @cached_property
     def _fingerprint(self) -> str:
         data = self.model_dump(mode="json")
+        if data["kind"] == "ladder":
+            del data["kind"]  # added later: keeps the fingerprints of ladders
         for area in data["areas"]:
             for resp in area["responsibilities"]:
                 if not resp["description"]:

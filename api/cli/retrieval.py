@@ -11,7 +11,7 @@ import typer
 
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
-from .common import settings_from_env
+from .common import build_matcher, settings_from_env
 from .evaluate import eval_app
 
 
@@ -49,7 +49,6 @@ def eval_retrieval(
     """RP@5, RP@10, MRR and nDCG@10 over every label of the rubric, and where the time went."""
     from evidence_matcher.eval.esco import load_eval_data
     from evidence_matcher.eval.retrieval import LabelSpace, rank_samples, retrieval_metrics
-    from evidence_matcher.index.embedders import load_embedder
 
     settings = settings_from_env()
     started = time.perf_counter()
@@ -58,8 +57,9 @@ def eval_retrieval(
     )
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    # The base model, never a rubric-adapted one: a flat taxonomy has no examples to adapt to.
-    embedder = load_embedder(settings.model_dir, settings.cache_dir, settings.backend, settings.threads)
+    # The matcher's model for this rubric: for a taxonomy, the shipped taxonomy encoder
+    # (EVIDENCE_MODEL_DIR: that model as it is).
+    embedder = build_matcher(settings).embedder_for(resolved)
     model_seconds = time.perf_counter() - started
     space = LabelSpace.build(resolved, embedder, tuple(template), lexical, settings.cache_dir)
     rankings, timings = rank_samples(samples, space, embedder, query.value)
