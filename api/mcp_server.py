@@ -3,8 +3,9 @@
 A way in like the CLI and the HTTP API, calling the same core: ``match_text`` answers the JSON of
 ``POST /v1/match``; ``score_folder`` and ``level_fit`` run the same scoring as ``evidence score``
 (``matcher.scoring.cohort``), ``build_packet`` the same as ``evidence packet``; rubrics are tools and
-resources. A mistake comes back as a tool error
-whose text is the CLI's one line (``Error: ...``), so a model reads what a person would.
+resources. A mistake comes back as a tool error whose text is the CLI's one line (``Error: ...``), so a
+model reads what a person would; so does an argument of the wrong type or a missing one (``Error: match_text:
+'text' must be a string``, see ``mcp_arguments``), which the SDK would answer with pydantic's multi-line report.
 
 stdout carries the protocol and nothing else: the SDK points file descriptor 1 at stderr while it
 serves, progress bars are off, and log lines (the model loading, each tool error) go to stderr. The model
@@ -151,14 +152,19 @@ def _root(values: list[str]) -> Path | None:
 
 def build_server(settings: Settings) -> MCPServer:
     from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.tools import Tool
 
-    server: MCPServer = MCPServer(
-        "evidence-matcher", instructions=INSTRUCTIONS, log_level="WARNING", warn_on_duplicate_resources=False
-    )
+    from .mcp_arguments import OneLineArguments
+
     matchers = _Matchers(settings)
+    tools: list[Tool] = []
 
-    @server.tool()
-    @_tool_errors
+    def tool(fn):
+        """Register ``fn`` as a tool; the project's errors it raises come back as the CLI's line."""
+        tools.append(Tool.from_function(_tool_errors(fn)))
+        return fn
+
+    @tool
     def match_text(
         text: Annotated[str, Field(description="The text to match (markdown or plain), e.g. a self-review.")],
         rubric: RubricRef = DEFAULT_RUBRIC_ID,
@@ -183,8 +189,7 @@ def build_server(settings: Settings) -> MCPServer:
             matcher = matchers.get(judge, redact, tuple(redact_names))
             return matcher.match(text, loaded)
 
-    @server.tool()
-    @_tool_errors
+    @tool
     def list_rubrics() -> list[RubricSummary]:
         """List the bundled career-ladder rubrics: id (pass it as `rubric` to the other tools), title, how many
         behaviors can be evidenced, notes (shown, never matched) and a content fingerprint."""
@@ -192,8 +197,7 @@ def build_server(settings: Settings) -> MCPServer:
 
         return bundled_summaries()
 
-    @server.tool()
-    @_tool_errors
+    @tool
     def show_rubric(rubric: RubricRef = DEFAULT_RUBRIC_ID) -> Rubric:
         """A rubric in full: its areas, their responsibilities and each behavior's id and text (the ladder's own
         words). Use the behavior ids and texts to explain a match or a gap."""
@@ -201,8 +205,7 @@ def build_server(settings: Settings) -> MCPServer:
 
         return load_rubric(rubric)
 
-    @server.tool()
-    @_tool_errors
+    @tool
     def score_folder(
         paths: Paths,
         out: Annotated[
@@ -228,8 +231,7 @@ def build_server(settings: Settings) -> MCPServer:
         reports. Unreadable files (empty, corrupt, encrypted) are listed with a reason; the rest are scored."""
         return _score(paths, Path(out).expanduser(), rubric, track, level, DEFAULT_BAR, judge, rescore)
 
-    @server.tool()
-    @_tool_errors
+    @tool
     def level_fit(
         paths: Paths,
         track: Annotated[str, Field(description="A <id>.track.yaml listing a role's levels, low to high.")],
@@ -266,8 +268,7 @@ def build_server(settings: Settings) -> MCPServer:
             track=scored.track.id, levels=levels, documents=fits, reports=str(folder) if out else None
         )
 
-    @server.tool()
-    @_tool_errors
+    @tool
     def build_packet(
         paths: Paths,
         out: Annotated[str, Field(description="Folder for the packet files and the results store.")],
@@ -387,6 +388,14 @@ def build_server(settings: Settings) -> MCPServer:
             per_document=per_document,
         )
 
+    server: MCPServer = MCPServer(
+        "evidence-matcher",
+        instructions=INSTRUCTIONS,
+        log_level="WARNING",
+        warn_on_duplicate_resources=False,
+        tools=tools,
+        extensions=[OneLineArguments(tools)],  # wrong or missing arguments: one line too, checked before the SDK
+    )
     _add_rubric_resources(server)
     return server
 

@@ -155,6 +155,45 @@ def test_bad_input_is_a_tool_error_with_the_clis_line(tmp_path):
     assert empty.content[0].text.startswith("Error: text is empty")
 
 
+def test_wrong_and_missing_arguments_are_one_line_tool_errors(tmp_path):
+    """Arguments that do not fit a tool's input schema: the SDK would answer pydantic's multi-line report; the server
+    answers one line naming each argument and what it should be, and a call the SDK accepts still goes through."""
+    env = fake_env(tmp_path)
+    nope = str(tmp_path / "nope")
+    calls = {
+        "wrong type": ("match_text", {"text": 5}),
+        "missing": ("score_folder", {"paths": [str(tmp_path)]}),
+        "both, and null for a string": ("build_packet", {"paths": [nope, 7], "out": None}),
+        "several": ("level_fit", {"track": 3, "fit_bar": "high", "level": 2}),
+        "out of range": ("level_fit", {"paths": [nope], "track": "t.track.yaml", "fit_bar": 2}),
+        "unknown tool": ("match_texts", {"text": TEXT}),
+        # The SDK reads a list sent as a JSON string (some clients do): so does the check, and the tool runs.
+        "list as JSON": ("score_folder", {"paths": json.dumps([nope]), "out": str(tmp_path / "o")}),
+    }
+
+    async def scenario():
+        async with session(env) as client:
+            results = {label: await client.call_tool(name, args) for label, (name, args) in calls.items()}
+            fine = await client.call_tool("match_text", {"text": TEXT})  # the server is still up
+            return results, fine
+
+    results, fine = anyio.run(scenario)
+    for result in results.values():
+        assert result.is_error and len(result.content) == 1 and "\n" not in result.content[0].text
+    assert {label: result.content[0].text for label, result in results.items()} == {
+        "wrong type": "Error: match_text: 'text' must be a string",
+        "missing": "Error: score_folder: 'out' is required",
+        "both, and null for a string": "Error: build_packet: 'paths' must be a list of strings; 'out' must be a string",
+        "several": "Error: level_fit: 'paths' is required; 'track' must be a string; 'level' must be a string or null; "
+        "'fit_bar' must be a number",
+        "out of range": "Error: level_fit: 'fit_bar' must be less than or equal to 1",
+        "unknown tool": "Error: unknown tool 'match_texts' "
+        "(tools: match_text, list_rubrics, show_rubric, score_folder, level_fit, build_packet)",
+        "list as JSON": cli_error(["score", nope, "--out", str(tmp_path / "o")], env),  # the tool's own answer
+    }
+    assert payload(fine)["matches"]
+
+
 def test_stdout_carries_only_the_protocol(tmp_path):
     """Every line the server writes on stdout is a JSON-RPC message, even while the matcher loads and scores."""
     env = {**os.environ, **fake_env(tmp_path)}

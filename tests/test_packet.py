@@ -248,6 +248,30 @@ def test_fifty_dated_documents_and_a_github_export(tmp_path, fake_model_env):
     assert all((out / f"packet.{kind}").stat().st_size > 1000 for kind in ("md", "html", "docx", "json"))
 
 
+def test_a_store_given_with_store_is_shared_with_score(folder, tmp_path, fake_model_env):
+    """--store as in `evidence score`: the results go there instead of OUT/results.sqlite, so a second packet run
+    against the same store (into another folder) scores nothing new, and neither does `evidence score` on it."""
+    from evidence_matcher.api.cli.root import app
+
+    docs, _ = folder
+    track = make_track(tmp_path / "tracks")
+    fake_model_env(PARAMS)
+    store = tmp_path / "shared" / "results.sqlite"
+    common = [str(docs), "--track", str(track), "--level", "W2", "--store", str(store)]
+    first = run_packet([*common, "--out", str(tmp_path / "first")])
+    assert "3 documents × 3 levels: 9 scored, 0 already in the store, 0 failed" in first.stdout
+    assert store.is_file() and not (tmp_path / "first" / "results.sqlite").exists()
+    second = run_packet([*common, "--out", str(tmp_path / "second")])
+    assert "3 documents × 3 levels: 0 scored, 9 already in the store, 0 failed" in second.stdout
+    packets = [json.loads((tmp_path / run / "packet.json").read_text(encoding="utf-8")) for run in ("first", "second")]
+    assert packets[0]["behaviors"] == packets[1]["behaviors"] and packets[0]["behaviors"]
+    score = CliRunner().invoke(app, ["score", *common, "--out", str(tmp_path / "report"), "--judge", "offline"])
+    assert "0 scored, 9 already in the store" in score.stdout, score.output
+    # Without --store, the default is OUT/results.sqlite, as for score.
+    default = run_packet([str(docs), "--track", str(track), "--out", str(tmp_path / "own")])
+    assert "9 scored, 0 already in the store" in default.stdout and (tmp_path / "own" / "results.sqlite").is_file()
+
+
 def test_bad_arguments_are_one_line(tmp_path, fake_model_env):
     from evidence_matcher.api.cli.root import app
 

@@ -14,6 +14,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "self-review-ic6.md
 DEV_SET = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "ic6-dev.jsonl"
 # This CLI as a command line, for what runs it in a fresh process (cold-start and load benchmarks).
 SELF = [sys.executable, "-m", "evidence_matcher.api.cli"]
+# --store, as `evidence score` and `evidence packet` take it (both score through matcher.scoring.cohort's store).
+STORE_HELP = "The results store: a SQLite file or postgresql://user@host/db (default: <out>/results.sqlite)."
 
 
 def settings_from_env():

@@ -9,7 +9,7 @@ from .root import app
 @app.command()
 def mcp():
     """Serve the matcher over MCP on stdin/stdout, for an AI assistant (tools: match_text, list_rubrics,
-    show_rubric, score_folder, level_fit; rubrics as resources)."""
+    show_rubric, score_folder, level_fit, build_packet; rubrics as resources)."""
     from ..mcp_server import serve
 
     serve(settings_from_env())

@@ -11,7 +11,7 @@ from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.scoring.levels import DEFAULT_BAR
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
-from .common import settings_from_env
+from .common import STORE_HELP, settings_from_env
 from .root import app
 from .sources import FROM_HELP, SITE_HELP, USER_HELP, imported_documents
 
@@ -42,6 +42,7 @@ def packet(
         "auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."
     ),
     rescore: bool = typer.Option(False, "--rescore", help="Score again even what the store already has."),
+    store: str | None = typer.Option(None, "--store", metavar="URL|PATH", help=STORE_HELP),
     source: tuple[str, str] | None = typer.Option(None, "--from", metavar="KIND PATH", help=FROM_HELP),
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
     site: str | None = typer.Option(None, "--source-url", help=SITE_HELP),
@@ -88,6 +89,7 @@ def packet(
         root,
         rescore,
         sys.stderr.isatty(),
+        store_at=store,
     )
     counts, built = run.counts, run.packet
     per = f" × {len(rubrics)} levels" if loaded_track is not None else ""

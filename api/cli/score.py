@@ -11,7 +11,7 @@ from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.scoring.levels import DEFAULT_BAR
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
-from .common import settings_from_env
+from .common import STORE_HELP, settings_from_env
 from .root import app
 from .sources import FROM_HELP, SITE_HELP, USER_HELP, imported_documents
 
@@ -44,11 +44,7 @@ def score(
         "auto", "--judge", "-j", help="llm, offline, or auto (llm when EVIDENCE_LLM_MODEL is set)."
     ),
     rescore: bool = typer.Option(False, "--rescore", help="Score again even what the store already has."),
-    store: str | None = typer.Option(
-        None,
-        "--store",
-        help="The results store: a SQLite file or postgresql://user@host/db (default: <out>/results.sqlite).",
-    ),
+    store: str | None = typer.Option(None, "--store", metavar="URL|PATH", help=STORE_HELP),
     engine: str = typer.Option(
         "local", "--engine", help="local (this process) or ray (a Ray cluster; pip install 'evidence-matcher[ray]')."
     ),

@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evidence_matcher.matcher.documents import DocumentError, read_document
-from evidence_matcher.matcher.scoring.cohort import STORE_NAME
-from evidence_matcher.matcher.scoring.runner import score_against
-from evidence_matcher.matcher.scoring.store import ScoreStore
+from evidence_matcher.matcher.scoring.cohort import score_into_store, tally
 from evidence_matcher.matcher.sources import document_sources
 
 from .build import Packet, PacketDocument, build_packet
@@ -52,14 +50,13 @@ def make_packet(
     root: Path | None = None,
     rescore: bool = False,
     progress: bool = False,
+    store_at: Path | str | None = None,
 ) -> PacketRun:
+    """Score ``paths`` through the results store at ``store_at`` (a SQLite file or a database URL; default
+    ``out/results.sqlite``, as ``evidence score``), then build the packet and write it into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    store = ScoreStore(out / STORE_NAME)
-    try:
-        rows = score_against(paths, matcher, rubrics, store, rescore=rescore, progress=progress)
-    finally:
-        store.close()
+    rows = score_into_store(paths, matcher, rubrics, out, store_at, rescore, progress)
     sources = document_sources(paths)
     documents = []
     for path, row in zip(paths, rows, strict=True):
@@ -86,7 +83,5 @@ def make_packet(
     written["html"].write_text(render_html(packet), encoding="utf-8")
     write_docx(packet, written["docx"])
     write_json(packet, written["json"])
-    outcomes = [o for row in rows for o in row]
-    counts = {status: sum(o.status == status for o in outcomes) for status in ("scored", "stored", "failed")}
-    errors = list(dict.fromkeys(o.error for o in outcomes if o.status == "failed" and o.error))
+    counts, errors = tally(rows)
     return PacketRun(packet, written, counts, errors)

@@ -1,7 +1,8 @@
 """One scoring run as every way in runs it: score documents into a store in the output folder, then write the reports.
 
 ``evidence score`` and the MCP server's ``score_folder`` and ``level_fit`` tools call this, so the
-same folder gives the same store rows and the same reports whichever way it came in.
+same folder gives the same store rows and the same reports whichever way it came in; ``evidence packet``
+scores through the same store (``score_into_store``) before it builds its packet.
 """
 
 from __future__ import annotations
@@ -59,17 +60,39 @@ def score_cohort(
 
     from .reports import write_reports, write_track_reports
 
-    store = ScoreStore(store_at if store_at is not None else Path(out) / STORE_NAME)
-    try:
-        rows = score_against(documents, matcher, rubrics, store, rescore=rescore, progress=progress, engine=engine)
-    finally:
-        store.close()
+    rows = score_into_store(documents, matcher, rubrics, out, store_at, rescore, progress, engine)
     sources = document_sources(documents)
     if track is not None:
         written = write_track_reports(rows, track, rubrics, out, root, fit_bar, target, sources)
     else:
         written = write_reports([row[0] for row in rows], rubrics[0], out, root, sources)
+    counts, errors = tally(rows)
+    return CohortRun(rows, written, counts, errors)
+
+
+def score_into_store(
+    documents: list[Path],
+    matcher: Matcher,
+    rubrics: list[Rubric],
+    out: Path,
+    store_at: Path | str | None = None,
+    rescore: bool = False,
+    progress: bool = False,
+    engine: Engine | None = None,
+) -> list[list[Outcome]]:
+    """Score ``documents`` against ``rubrics`` through the results store at ``store_at`` (a SQLite file or a
+    database URL; default ``out/results.sqlite``): what the store already has is read back, not scored again
+    (unless ``rescore``). ``evidence score`` and ``evidence packet`` (and the MCP tools) all score through here."""
+    store = ScoreStore(store_at if store_at is not None else Path(out) / STORE_NAME)
+    try:
+        return score_against(documents, matcher, rubrics, store, rescore=rescore, progress=progress, engine=engine)
+    finally:
+        store.close()
+
+
+def tally(rows: list[list[Outcome]]) -> tuple[dict[str, int], list[str]]:
+    """Counts of scored / stored / failed (document, rubric) pairs, and each failure's one line, once."""
     outcomes = [o for row in rows for o in row]
     counts = {status: sum(o.status == status for o in outcomes) for status in ("scored", "stored", "failed")}
     errors = list(dict.fromkeys(o.error for o in outcomes if o.status == "failed" and o.error))
-    return CohortRun(rows, written, counts, errors)
+    return counts, errors
