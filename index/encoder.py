@@ -43,11 +43,8 @@ def has_adapter(adapter_dir: Path = ENCODER_DIR) -> bool:
 
 
 def merged_model_dir(cache_dir: Path, base_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:
-    return (
-        Path(cache_dir)
-        / "models"
-        / f"evidence-encoder-{model_fingerprint(base_dir)[:8]}-{adapter_fingerprint(adapter_dir)}"
-    )
+    name = "evidence-encoder" if Path(adapter_dir) == ENCODER_DIR else Path(adapter_dir).name.replace("_", "-")
+    return Path(cache_dir) / "models" / f"{name}-{model_fingerprint(base_dir)[:8]}-{adapter_fingerprint(adapter_dir)}"
 
 
 def ensure_merged_model(base_dir: Path, cache_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:

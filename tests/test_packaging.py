@@ -51,6 +51,8 @@ def test_the_wheel_installs_one_top_level_package(tmp_path):
     for shipped in (
         "evidence_matcher/matcher/verifier/weights.npz",
         "evidence_matcher/index/encoder/adapter_model.safetensors",
+        "evidence_matcher/index/taxonomy_encoder/adapter_model.safetensors",
+        "evidence_matcher/eval/datasets/taxonomy-train/written.jsonl",
         "evidence_matcher/matcher/scoring/templates/cohort.html",
         "evidence_matcher/matcher/packet/templates/packet.html",
         "evidence_matcher/matcher/scoring/migrations/env.py",

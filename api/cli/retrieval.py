@@ -39,7 +39,10 @@ def eval_retrieval(
         QueryOption.sentence, "--query", help="sentence (whole text), segments (the matcher's), or both."
     ),
     lexical: bool = typer.Option(
-        True, "--lexical/--dense-only", help="Fuse BM25 over the label texts with the dense ranking (RRF)."
+        False,
+        "--lexical/--dense-only",
+        help="Also fuse BM25 over the label texts with the dense ranking (RRF). Off by default: with the "
+        "taxonomy encoder it lost on SkillSkape dev (README, ESCO and SkillSkape).",
     ),
     template: list[str] = typer.Option(
         [], "--template", help="Extra label phrasing, e.g. 'experience with {label}' (repeatable)."
