@@ -7,6 +7,8 @@ chosen parameters. Report quality on the other split: never on what was fitted.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from evidence_matcher.index.rubric_index import RubricIndex
@@ -27,6 +29,23 @@ def _predicted(analysis: Analysis, behavior_ids: list[str], threshold: float, ma
     mask = evidence_mask(support, threshold, max_rank)
     cols = np.flatnonzero(mask.any(axis=0))
     return {behavior_ids[c]: float(support[mask[:, c], c].max()) for c in cols}
+
+
+def _top_behaviors(support: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(segments, k) columns and scores of each segment's k best behaviors, in ``evidence_mask``'s rank order."""
+    if support.size == 0:
+        return np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    cols = np.argsort(-support, axis=1, kind="stable")[:, :k]
+    return cols, np.take_along_axis(support, cols, axis=1)
+
+
+def _predicted_from_top(
+    top: tuple[np.ndarray, np.ndarray], behavior_ids: list[str], threshold: float, max_rank: int
+) -> set[str]:
+    """The behaviors ``_predicted`` gives for these thresholds, read from the precomputed top ranks."""
+    cols, scores = top
+    hit = scores[:, :max_rank] >= threshold
+    return {behavior_ids[c] for c in np.unique(cols[:, :max_rank][hit])}
 
 
 def micro_counts(
@@ -72,10 +91,16 @@ def fit_params(
     behavior_ids = index.behavior_ids
     best = None
     for item_top_k in ITEM_TOP_KS:
-        scored = rescored(analyses, index, item_top_k)
+        # Each sentence's few best behaviors, ranked once: the grid's (max_rank, threshold) cells only
+        # read those, and ranking a 13,896-label taxonomy again for each cell took minutes.
+        tops = [_top_behaviors(a.support, max(MAX_RANKS)) for a in rescored(analyses, index, item_top_k)]
         for max_rank in MAX_RANKS:
             for threshold in THRESHOLDS:
-                counts, _ = micro_counts(samples, scored, behavior_ids, float(threshold), max_rank)
+                counts = Counts()
+                for sample, top in zip(samples, tops, strict=True):
+                    predicted = _predicted_from_top(top, behavior_ids, float(threshold), max_rank)
+                    for c in sample_counts(predicted, sample.gold, set(sample.partial)).values():
+                        counts.add(c)
                 p, r, f = counts.prf()
                 key = (round(f, 6), round(p, 6))
                 if best is None or key > best[0]:
@@ -224,24 +249,31 @@ def refit_threshold(
 
 
 def fit_on_dataset(
-    matcher, dataset, rubric: str, threshold_only: bool = False, progress: bool = False
-) -> tuple[DecisionParams, dict]:
-    """Fit ``matcher``'s decision thresholds on the fit split of ``dataset`` (the one place thresholds
-    are fitted: ``evidence eval fit``). ``threshold_only`` refits the threshold of the adapted path's
-    shipped fp32 thresholds (``refit_threshold``), e.g. for onnx-int8."""
-    from pathlib import Path
-
-    from evidence_matcher.matcher.decision import load_params, params_path
+    matcher, dataset, rubric: str | None, threshold_only: bool = False, progress: bool = False
+) -> tuple[DecisionParams, dict, Path]:
+    """Fit ``matcher``'s decision thresholds on ``dataset`` (the one place thresholds are fitted:
+    ``evidence eval fit``): the fit split of a JSONL dev set, or all of a benchmark CSV (SkillSkape
+    dev, for taxonomies). Returns the parameters, their fit statistics and the file they belong in.
+    ``threshold_only`` refits the threshold of the adapted path's shipped fp32 thresholds
+    (``refit_threshold``), e.g. for onnx-int8."""
+    from evidence_matcher.matcher.decision import TAXONOMY_PARAMS_PATH, load_params, params_path
+    from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
     from .analysis import analyze_samples
-    from .dataset import file_sha256, load_dataset
+    from .dataset import file_sha256
+    from .esco import load_eval_data
 
     dataset = Path(dataset)
-    index = matcher.rubric_index(rubric)
-    samples = load_dataset(dataset, index.rubric, "fit")
+    split = "fit" if dataset.suffix == ".jsonl" else "all"
+    loaded, samples, split = load_eval_data(dataset, rubric, split, DEFAULT_RUBRIC_ID)
+    index = matcher.rubric_index(loaded)
     analyses = analyze_samples(matcher, samples, index, progress=progress)
-    fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split=fit"
+    fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split={split}"
+    taxonomy = index.rubric.kind == "taxonomy"
+    path = TAXONOMY_PARAMS_PATH if taxonomy else params_path(matcher.backend, matcher.adapt)
     if threshold_only:
         reference = load_params(params_path("onnx", adapt=True))
-        return refit_threshold(samples, analyses, index, reference, fitted_on, index.embedder.model_id)
-    return fit_params(samples, analyses, index, fitted_on, index.embedder.model_id)
+        params, stats = refit_threshold(samples, analyses, index, reference, fitted_on, index.embedder.model_id)
+    else:
+        params, stats = fit_params(samples, analyses, index, fitted_on, index.embedder.model_id)
+    return params, stats, path

@@ -236,7 +236,7 @@ def evaluate(
         judge=matcher.judge_label,
         judge_fallbacks=sum(r.judge.status == "fallback" for r in decided),
         usage=usage,
-        thresholds=matcher.params.model_dump(),
+        thresholds=matcher.params_for(index).model_dump(),
         git_commit=git_commit(),
         git_dirty=git_dirty(),
         python=platform.python_version(),

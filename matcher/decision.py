@@ -88,6 +88,11 @@ def params_path(backend: str = "auto", adapt: bool = False) -> Path:
     return PARAMS_PATH.with_name(f"{stem}.onnx-int8.json" if backend == "onnx-int8" else f"{stem}.json")
 
 
+# Rubrics of kind taxonomy (skill labels) are decided by the taxonomy encoder's similarity, with
+# thresholds fitted on SkillSkape dev (``evidence eval fit ../shared/datasets/skillskape/dev.csv --write``).
+TAXONOMY_PARAMS_PATH = PARAMS_PATH.with_name("thresholds.taxonomy.json")
+
+
 def unfitted_params(adapt: bool = False) -> DecisionParams:
     """Stand-in thresholds to build a matcher with before any are fitted (``evidence eval fit``)."""
     if adapt:

@@ -35,7 +35,7 @@ from evidence_matcher.index.tuning import can_tune, ensure_tuned_model
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 
-from .decision import Analysis, DecisionParams, decide, load_params, params_path
+from .decision import TAXONOMY_PARAMS_PATH, Analysis, DecisionParams, decide, load_params, params_path
 from .injection import looks_like_instruction
 from .inputs import DEFAULT_MAX_CHARS, check_text
 from .result import MatchResult
@@ -73,6 +73,7 @@ class Matcher:
     llm_concurrency: int = 4
     verifier: Verifier | None = None  # loaded when the thresholds are the verifier's
     encoder: bool = True  # embed with the shipped evidence encoder (base model + corpus-trained adapter)
+    taxonomy_params: DecisionParams | None = None  # thresholds for taxonomies, on the model they were fitted for
     spec: MatcherSpec | None = None  # what it was built from (MatcherSpec.load): other processes build the same
     _embedders: dict[str, Embedder] = field(default_factory=dict)
     _features: dict[int, tuple[RubricIndex, IndexFeatures]] = field(default_factory=dict)
@@ -100,6 +101,9 @@ class Matcher:
         # The verifier was trained on the evidence encoder's vectors: it decides only when
         # that encoder embeds. Adapting per rubric, or another model, decides by similarity.
         verified = embedder is None and not adapt and encoder and model_dir == default_model_dir() and has_adapter()
+        taxonomy = None
+        if params is None and TAXONOMY_PARAMS_PATH.is_file():
+            taxonomy = load_params(TAXONOMY_PARAMS_PATH)
         params = params or load_params(params_path(backend, adapt=not verified))
         return cls(
             cache_dir=Path(cache_dir),
@@ -115,6 +119,7 @@ class Matcher:
             verifier=Verifier.load() if params.decision == "verifier" else None,
             encoder=encoder,
             embedder=embedder,
+            taxonomy_params=taxonomy,
         )
 
     def embedder_for(self, rubric: Rubric) -> Embedder:
@@ -175,7 +180,7 @@ class Matcher:
         assert embedder is not None  # the matcher's indexes carry the embedder they were built with
         parts = encode_groups(embedder, groups)
         vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-        scores, best = index.behavior_scores(vectors, self.params.item_top_k)
+        scores, best = index.behavior_scores(vectors, self.params_for(index).item_top_k)
         steering = [i for i, text in enumerate(flat) if looks_like_instruction(text)]
         scores[steering] = -1.0  # text addressed to a model evidences nothing
         out, offset = [], 0
@@ -201,8 +206,20 @@ class Matcher:
             self._features[id(index)] = held
         return held[1]
 
+    def params_for(self, index: RubricIndex) -> DecisionParams:
+        """The thresholds for this index: a taxonomy's own when they were fitted for its model's vectors."""
+        taxonomy = self.taxonomy_params
+        if (
+            taxonomy is not None
+            and index.rubric.kind == "taxonomy"
+            and index.embedder is not None
+            and taxonomy.model_id == index.embedder.model_id
+        ):
+            return taxonomy
+        return self.params
+
     def decide(self, analysis: Analysis, index: RubricIndex) -> MatchResult:
-        return decide(analysis, index, self.params)
+        return decide(analysis, index, self.params_for(index))
 
     def match_many(
         self, texts: Sequence[str], rubric: Rubric | str = DEFAULT_RUBRIC_ID, use_judge: bool = True
@@ -225,7 +242,7 @@ class Matcher:
         judge = self.judge
 
         def judged(i: int) -> MatchResult:
-            return judge.judge(texts[i], analyses[i], index, self.params, offline[i])
+            return judge.judge(texts[i], analyses[i], index, self.params_for(index), offline[i])
 
         if len(texts) == 1:
             return [judged(0)]

@@ -115,3 +115,23 @@ def test_fit_finds_the_separating_threshold(fake_embedder, tmp_path):
     assert stats["fit_micro_f1"] == 1.0
     assert params.max_rank == 1 and 0.25 <= params.threshold <= 1.0
     assert np.isclose(params.strong, 1.0, atol=1e-4)
+
+
+def test_the_fit_grid_reads_the_same_predictions_from_each_sentences_top_behaviors():
+    """fit_params ranks each sentence's behaviors once; what it reads must equal the full evidence mask."""
+    import numpy as np
+
+    from evidence_matcher.eval.fit import _predicted, _predicted_from_top, _top_behaviors
+    from evidence_matcher.matcher.decision import Analysis
+
+    rng = np.random.default_rng(0)
+    ids = [f"b.{i}" for i in range(40)]
+    for _ in range(50):
+        support = np.round(rng.uniform(0, 1, size=(int(rng.integers(1, 6)), 40)), 2).astype(np.float32)  # ties too
+        analysis = Analysis([], np.zeros((len(support), 2), dtype=np.float32), support, np.zeros_like(support))
+        top = _top_behaviors(support, 5)
+        for max_rank in (1, 2, 3, 5):
+            for threshold in (0.3, 0.5, 0.9):
+                assert _predicted_from_top(top, ids, threshold, max_rank) == set(
+                    _predicted(analysis, ids, threshold, max_rank)
+                )

@@ -49,3 +49,7 @@ def test_a_taxonomy_is_embedded_with_the_taxonomy_encoder(real_matcher):
     assert "+evidence-encoder:" in real_matcher.embedder_for(load_rubric(DEFAULT_RUBRIC_ID)).model_id
     index = real_matcher.rubric_index(taxonomy)
     assert index.embedder is not None and "+taxonomy-encoder:" in index.embedder.model_id
+    # decided by its own thresholds (fitted on SkillSkape dev for this model), a ladder by the verifier's
+    assert real_matcher.params_for(index).decision == "similarity"
+    assert real_matcher.params_for(index).model_id == index.embedder.model_id
+    assert real_matcher.params_for(real_matcher.rubric_index()).decision == "verifier"

@@ -299,13 +299,17 @@ def eval_report(
 
 @eval_app.command("fit")
 def eval_fit(
-    dataset: Path = typer.Argument(..., help="The development set; only its 'fit' split is used."),
-    rubric: str = typer.Option(DEFAULT_RUBRIC_ID, "--rubric", "-r"),
+    dataset: Path = typer.Argument(
+        ..., help="The development set (its 'fit' split), or a benchmark CSV for a taxonomy (all of it)."
+    ),
+    rubric: str | None = typer.Option(
+        None, "--rubric", "-r", help="Default: the bundled IC6 rubric, or the label list beside a benchmark CSV."
+    ),
     write: bool = typer.Option(
         False,
         "--write",
         help="Save as the shipped thresholds of this backend and decision "
-        "(matcher/thresholds[.adapted][.onnx-int8].json).",
+        "(matcher/thresholds[.adapted][.onnx-int8].json; for a taxonomy matcher/thresholds.taxonomy.json).",
     ),
     threshold_only: bool = typer.Option(
         False,
@@ -315,16 +319,15 @@ def eval_fit(
 ):
     """Fit the decision thresholds on the fit split of a development set."""
     from evidence_matcher.eval.fit import fit_on_dataset
-    from evidence_matcher.matcher.decision import params_path, unfitted_params
+    from evidence_matcher.matcher.decision import unfitted_params
 
     settings = settings_from_env()
     if threshold_only and not settings.adapt:
         raise EvidenceError("--threshold-only is for the adapted path: set EVIDENCE_ADAPT=true")
     matcher = build_matcher(settings, params=unfitted_params(settings.adapt))
-    params, stats = fit_on_dataset(matcher, dataset, rubric, threshold_only, progress=sys.stderr.isatty())
+    params, stats, path = fit_on_dataset(matcher, dataset, rubric, threshold_only, progress=sys.stderr.isatty())
     typer.echo(params.model_dump_json(indent=2))
     typer.echo(", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items()))
     if write:
-        path = params_path(matcher.backend, matcher.adapt)  # each way of deciding gets its own thresholds
         path.write_text(params.model_dump_json(indent=2) + "\n", encoding="utf-8")
         typer.echo(f"wrote {path}")
