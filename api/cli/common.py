@@ -56,3 +56,34 @@ def read_input(source: str, max_chars: int) -> str:
         data = sys.stdin.buffer.read(max_chars * 4 + 4)
         return check_text(decode_bytes(data, "standard input"), max_chars, "standard input")
     return read_text_file(Path(source), max_chars)
+
+
+def rubrics_to_score(rubric: str, track, level: str | None):
+    """(track or None, its levels' rubrics or the one rubric, the target level or None) from the options."""
+    from evidence_matcher.errors import EvidenceError
+    from evidence_matcher.matcher.scoring.levels import check_level
+    from evidence_matcher.rubrics.store import load_rubric
+
+    if track is not None:
+        from evidence_matcher.rubrics.track import load_track
+
+        loaded_track, rubrics = load_track(track)
+        return loaded_track, rubrics, check_level(loaded_track, level)
+    if level is not None:
+        raise EvidenceError("--level needs --track")
+    return None, [load_rubric(rubric)], None
+
+
+def documents_to_score(paths, source, user, site, out) -> list:
+    """The files under ``paths`` and the records of an export given with ``--from``, as documents."""
+    from evidence_matcher.errors import EvidenceError
+    from evidence_matcher.matcher.documents import find_documents
+
+    from .sources import imported_documents
+
+    if not paths and source is None:
+        raise EvidenceError("give files or folders, or an export with --from")
+    documents = find_documents(paths) + imported_documents(source, user, site, out)
+    if not documents:
+        raise EvidenceError("no .md, .txt, .docx or .pdf files found in the given paths")
+    return documents

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import typer
 
-from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.scoring.levels import DEFAULT_BAR
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .common import STORE_HELP, settings_from_env
 from .root import app
-from .sources import FROM_HELP, SITE_HELP, USER_HELP, imported_documents
+from .sources import FROM_HELP, SITE_HELP, USER_HELP
 
 
 @app.command()
@@ -59,30 +58,15 @@ def score(
     site: str | None = typer.Option(None, "--source-url", help=SITE_HELP),
 ):
     """Batch-score promo docs into per-document reports and a cohort report (resumable)."""
-    from evidence_matcher.matcher.documents import find_documents
     from evidence_matcher.matcher.scoring.cohort import score_cohort
     from evidence_matcher.matcher.scoring.engines import make_engine
-    from evidence_matcher.matcher.scoring.levels import check_level
-    from evidence_matcher.rubrics.store import load_rubric
 
-    from .common import build_matcher
+    from .common import build_matcher, documents_to_score, rubrics_to_score
 
     settings = settings_from_env()
-    if track is not None:
-        from evidence_matcher.rubrics.track import load_track
-
-        loaded_track, rubrics = load_track(track)
-        target = check_level(loaded_track, level)
-    else:
-        if level is not None:
-            raise EvidenceError("--level needs --track")
-        loaded_track, rubrics, target = None, [load_rubric(rubric)], None
+    loaded_track, rubrics, target = rubrics_to_score(rubric, track, level)
     paths = paths or []
-    if not paths and source is None:
-        raise EvidenceError("give files or folders to score, or an export with --from")
-    documents = find_documents(paths) + imported_documents(source, user, site, out)
-    if not documents:
-        raise EvidenceError("no .md, .txt, .docx or .pdf files found in the given paths")
+    documents = documents_to_score(paths, source, user, site, out)
     matcher = build_matcher(settings, judge)
     runner = make_engine(engine, matcher, ray_address, workers)
     root = paths[0].resolve() if len(paths) == 1 and paths[0].is_dir() else None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from evidence_matcher.matcher.decision import DecisionParams, strength
 from evidence_matcher.matcher.result import BehaviorRef, MatchResult, SourceRef
+from evidence_matcher.matcher.scoring.levels import LevelCoverage
 
 from .dates import DocumentDates
 from .periods import period_of, periods_between
@@ -61,17 +62,6 @@ class BehaviorEvidence:
     citations: list[Citation]  # the strongest, at most the packet's limit
     found: int  # citations found in all, across documents
     cells: list[str]  # per period: none, weak, moderate or strong
-
-
-@dataclass
-class LevelCoverage:
-    level: str
-    evidenced: int
-    behaviors: int
-
-    @property
-    def coverage(self) -> float:
-        return self.evidenced / self.behaviors if self.behaviors else 0.0
 
 
 @dataclass
@@ -188,7 +178,7 @@ def _profile(track: Track, rubrics: Sequence[Rubric], documents: Sequence[Packet
     out = []
     for j, (level, rubric) in enumerate(zip(track.level_names(), rubrics, strict=True)):
         shown = {m.behavior_id for d in documents if d.dates and (r := d.results[j]) for m in r.matches}
-        out.append(LevelCoverage(level, len(shown), len(rubric.behaviors)))
+        out.append(LevelCoverage(level, rubric.id, len(shown), len(rubric.behaviors)))
     return out
 
 
