@@ -293,18 +293,10 @@ def build_server(settings: Settings) -> MCPServer:
         not scored again."""
         from evidence_matcher.matcher.packet.periods import check_period
         from evidence_matcher.matcher.packet.run import make_packet
-        from evidence_matcher.matcher.scoring.levels import check_level
-        from evidence_matcher.rubrics.store import load_rubric
-        from evidence_matcher.rubrics.track import load_track
+        from evidence_matcher.matcher.scoring.levels import rubrics_to_score
 
         check_period(period)
-        if track is not None:
-            loaded_track, rubrics = load_track(Path(track).expanduser())
-            target = check_level(loaded_track, level)
-        else:
-            if level is not None:
-                raise EvidenceError("--level needs --track")
-            loaded_track, rubrics, target = None, [load_rubric(rubric)], None
+        loaded_track, rubrics, target = rubrics_to_score(rubric, track, level)
         documents = _paths(paths)
         with matchers.lock:
             run = make_packet(
@@ -336,17 +328,9 @@ def build_server(settings: Settings) -> MCPServer:
 
     def _run(paths, out, rubric, track, level, fit_bar, judge, rescore) -> _Scored:
         from evidence_matcher.matcher.scoring.cohort import score_cohort
-        from evidence_matcher.matcher.scoring.levels import check_level
-        from evidence_matcher.rubrics.store import load_rubric
-        from evidence_matcher.rubrics.track import load_track
+        from evidence_matcher.matcher.scoring.levels import rubrics_to_score
 
-        if track is not None:
-            loaded_track, rubrics = load_track(Path(track).expanduser())
-            target = check_level(loaded_track, level)
-        else:
-            if level is not None:
-                raise EvidenceError("--level needs --track")
-            loaded_track, rubrics, target = None, [load_rubric(rubric)], None
+        loaded_track, rubrics, target = rubrics_to_score(rubric, track, level)
         documents = _paths(paths)
         root = _root(paths)
         with matchers.lock:

@@ -42,3 +42,12 @@ class SlowFakeEmbedder(FakeEmbedder):
 
         time.sleep(self.delay)
         return super().encode(texts)
+
+
+def fake_matcher(cache_dir):
+    """A matcher on the fake embedder with fixed similarity thresholds: the app tests' stand-in for the model."""
+    from evidence_matcher.matcher.decision import DecisionParams
+    from evidence_matcher.matcher.engine import Matcher
+
+    params = DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95)
+    return Matcher(embedder=FakeEmbedder(), cache_dir=cache_dir, params=params)

@@ -14,9 +14,7 @@ import requests
 
 from evidence_matcher.api.app import create_app
 from evidence_matcher.api.settings import Settings
-from evidence_matcher.matcher.decision import DecisionParams
-from evidence_matcher.matcher.engine import Matcher
-from tests.conftest import FakeEmbedder
+from tests.fakes import fake_matcher
 from tests.live_app import serving
 
 BIG = json.dumps({"text": "x" * 10_000_000}).encode()
@@ -25,11 +23,7 @@ BIG = json.dumps({"text": "x" * 10_000_000}).encode()
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     cache = tmp_path_factory.mktemp("limit-cache")
-    matcher = Matcher(
-        embedder=FakeEmbedder(),
-        cache_dir=cache,
-        params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95),
-    )
+    matcher = fake_matcher(cache)
     with serving(create_app(Settings(cache_dir=cache, max_body_bytes=1_000_000), matcher=matcher)) as url:
         yield url
 

@@ -8,20 +8,14 @@ from hypothesis.errors import Unsatisfiable  # noqa: E402 - after the importorsk
 
 from evidence_matcher.api.app import create_app  # noqa: E402 - after the importorskip
 from evidence_matcher.api.settings import Settings  # noqa: E402 - after the importorskip
-from evidence_matcher.matcher.decision import DecisionParams  # noqa: E402 - after the importorskip
-from evidence_matcher.matcher.engine import Matcher  # noqa: E402 - after the importorskip
-from tests.conftest import FakeEmbedder  # noqa: E402 - after the importorskip
+from tests.fakes import fake_matcher  # noqa: E402 - after the importorskip
 from tests.live_app import serving  # noqa: E402 - after the importorskip
 
 
 @pytest.fixture(scope="module")
 def live_schema(tmp_path_factory):
     cache = tmp_path_factory.mktemp("schema-cache")
-    matcher = Matcher(
-        embedder=FakeEmbedder(),
-        cache_dir=cache,
-        params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95),
-    )
+    matcher = fake_matcher(cache)
     with serving(create_app(Settings(cache_dir=cache, max_body_bytes=200_000), matcher=matcher)) as url:
         yield schemathesis.openapi.from_url(f"{url}/openapi.json")
 

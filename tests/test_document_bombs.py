@@ -16,10 +16,8 @@ from fastapi.testclient import TestClient
 
 from evidence_matcher.api.app import create_app
 from evidence_matcher.api.settings import Settings
-from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.documents import DocumentError, read_document
-from evidence_matcher.matcher.engine import Matcher
-from tests.conftest import FakeEmbedder
+from tests.fakes import fake_matcher
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -123,11 +121,7 @@ def test_a_bomb_is_refused_fast_without_memory_growth(bombs, kind, reason):
 
 
 def test_extract_answers_a_bomb_with_422_and_a_reason(bombs, tmp_path):
-    matcher = Matcher(
-        embedder=FakeEmbedder(),
-        cache_dir=tmp_path,
-        params=DecisionParams(threshold=0.6, max_rank=1, moderate=0.8, strong=0.95),
-    )
+    matcher = fake_matcher(tmp_path)
     with TestClient(create_app(Settings(cache_dir=tmp_path, max_chars=100_000), matcher=matcher)) as client:
         for kind, name in (("docx", "bomb.docx"), ("long", "long.docx"), ("pdf", "bomb.pdf")):
             response = client.post(f"/v1/extract?filename={name}", content=bombs[kind].read_bytes())

@@ -58,20 +58,15 @@ def read_input(source: str, max_chars: int) -> str:
     return read_text_file(Path(source), max_chars)
 
 
-def rubrics_to_score(rubric: str, track, level: str | None):
-    """(track or None, its levels' rubrics or the one rubric, the target level or None) from the options."""
-    from evidence_matcher.errors import EvidenceError
-    from evidence_matcher.matcher.scoring.levels import check_level
-    from evidence_matcher.rubrics.store import load_rubric
-
-    if track is not None:
-        from evidence_matcher.rubrics.track import load_track
-
-        loaded_track, rubrics = load_track(track)
-        return loaded_track, rubrics, check_level(loaded_track, level)
-    if level is not None:
-        raise EvidenceError("--level needs --track")
-    return None, [load_rubric(rubric)], None
+def echo_tally(documents: int, levels: int | None, counts: dict[str, int], errors: list[str]) -> None:
+    """The one-line summary of a scoring run (``levels``: with a track), then each distinct failure."""
+    per = f" × {levels} levels" if levels is not None else ""
+    typer.echo(
+        f"{documents} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, "
+        f"{counts['failed']} failed"
+    )
+    for error in errors:
+        typer.echo(f"  failed: {error}", err=True)
 
 
 def documents_to_score(paths, source, user, site, out) -> list:

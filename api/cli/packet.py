@@ -50,10 +50,12 @@ def packet(
     from evidence_matcher.matcher.packet.periods import check_period
     from evidence_matcher.matcher.packet.run import make_packet
 
-    from .common import build_matcher, documents_to_score, rubrics_to_score
+    from .common import build_matcher, documents_to_score, echo_tally
 
     settings = settings_from_env()
     check_period(period)
+    from evidence_matcher.matcher.scoring.levels import rubrics_to_score
+
     loaded_track, rubrics, target = rubrics_to_score(rubric, track, level)
     paths = paths or []
     documents = documents_to_score(paths, source, user, site, out)
@@ -76,13 +78,7 @@ def packet(
         store_at=store,
     )
     counts, built = run.counts, run.packet
-    per = f" × {len(rubrics)} levels" if loaded_track is not None else ""
-    typer.echo(
-        f"{len(documents)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, "
-        f"{counts['failed']} failed"
-    )
-    for error in run.errors:
-        typer.echo(f"  failed: {error}", err=True)
+    echo_tally(len(documents), len(rubrics) if loaded_track is not None else None, counts, run.errors)
     level_part = f" at {built.target}" if built.target else ""
     typer.echo(f"{built.evidenced} of {len(built.behaviors)} behaviors evidenced{level_part}")
     typer.echo("\n".join(f"packet ({kind}): {path}" for kind, path in run.written.items()))

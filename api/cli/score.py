@@ -61,9 +61,11 @@ def score(
     from evidence_matcher.matcher.scoring.cohort import score_cohort
     from evidence_matcher.matcher.scoring.engines import make_engine
 
-    from .common import build_matcher, documents_to_score, rubrics_to_score
+    from .common import build_matcher, documents_to_score, echo_tally
 
     settings = settings_from_env()
+    from evidence_matcher.matcher.scoring.levels import rubrics_to_score
+
     loaded_track, rubrics, target = rubrics_to_score(rubric, track, level)
     paths = paths or []
     documents = documents_to_score(paths, source, user, site, out)
@@ -88,13 +90,7 @@ def score(
     finally:
         runner.close()
     written, counts = run.written, run.counts
-    per = f" × {len(rubrics)} levels" if loaded_track is not None else ""
-    typer.echo(
-        f"{len(run.rows)} documents{per}: {counts['scored']} scored, {counts['stored']} already in the store, "
-        f"{counts['failed']} failed"
-    )
-    for error in run.errors:
-        typer.echo(f"  failed: {error}", err=True)
+    echo_tally(len(run.rows), len(rubrics) if loaded_track is not None else None, counts, run.errors)
     typer.echo(
         f"cohort report: {written['html']}\ncohort CSV: {written['csv']}\nper-document reports: {written['documents']}"
     )

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evidence_matcher.errors import EvidenceError
 
 if TYPE_CHECKING:  # kept out of the import path of `evidence --help`
     from evidence_matcher.matcher.result import BehaviorRef, MatchResult
+    from evidence_matcher.rubrics.model import Rubric
     from evidence_matcher.rubrics.track import Track
 
 DEFAULT_BAR = 0.5
@@ -79,6 +81,23 @@ def check_level(track: Track, level: str | None) -> str | None:
         if name.lower() == level.lower():
             return name
     raise EvidenceError(f"--level {level!r} is not a level of track {track.id} (levels: {', '.join(names)})")
+
+
+def rubrics_to_score(
+    rubric: str, track: str | Path | None, level: str | None
+) -> tuple[Track | None, list[Rubric], str | None]:
+    """(the track or None, its levels' rubrics or the one rubric, the target level or None): what
+    ``--rubric``, ``--track`` and ``--level`` ask for, from the CLI or the MCP server alike."""
+    from evidence_matcher.rubrics.store import load_rubric
+
+    if track is not None:
+        from evidence_matcher.rubrics.track import load_track
+
+        loaded_track, rubrics = load_track(Path(track).expanduser())
+        return loaded_track, rubrics, check_level(loaded_track, level)
+    if level is not None:
+        raise EvidenceError("--level needs --track")
+    return None, [load_rubric(rubric)], None
 
 
 def level_fit(
