@@ -56,7 +56,9 @@ CORPUS_DIR = Path(__file__).resolve().parent / "datasets" / "train"
 
 # Ladders the corpus is written for: the bundled IC6 rubric, and public ladders imported
 # from ../shared with the project's own importers (never copied in). The Dropbox IC4 level
-# appears only in the held-apart set (``other-ladders/``): a ladder never trained on.
+# appears only in the held-apart set (``other-ladders/``): a ladder never trained on (and
+# so do its neighbours IC3 and IC5 of the same track, whose texts overlap IC4's; the
+# Dropbox ladders trained on are other roles: IC2 software engineer, M6 director).
 LADDERS: dict[str, tuple[str, str, str]] = {
     "ic6": ("bundled", "ic6-principal-reliability-engineer", ""),
     "ft-engineer": (
@@ -78,6 +80,36 @@ LADDERS: dict[str, tuple[str, str, str]] = {
         "rubrics/ft-engineering-progression/data/job-families/engineering.yml",
         "engineering-individual-contributor-senior-1",
         "ft",
+    ),
+    "dropbox-ic2-swe": (
+        "rubrics/dropbox-dbx-career-framework/docs/ic2_software_engineer.html",
+        "",
+        "dropbox",
+    ),
+    "dropbox-m6-director": (
+        "rubrics/dropbox-dbx-career-framework/docs/m6_engineering_director.html",
+        "",
+        "dropbox",
+    ),
+    "kensho-staff-mle": (
+        "rubrics/kensho-career-tracks/individual_machine_learning_engineering.md",
+        "individual-machine-learning-engineering-staff-machine-learning-engineer",
+        "kensho",
+    ),
+    "ft-principal": (
+        "rubrics/ft-engineering-progression/data/job-families/engineering.yml",
+        "engineering-individual-contributor-principal-ic",
+        "ft",
+    ),
+    "kensho-em": (
+        "rubrics/kensho-career-tracks/people_leader_engineering.md",
+        "people-leader-engineering-manager",
+        "kensho",
+    ),
+    "kensho-senior-rs": (
+        "rubrics/kensho-career-tracks/individual_research_scientist.md",
+        "individual-research-scientist-senior-research-scientist-i",
+        "kensho",
     ),
     "dropbox-ic4-reliability": (
         "rubrics/dropbox-dbx-career-framework/docs/ic4_reliability_engineer.html",

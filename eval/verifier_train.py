@@ -56,6 +56,13 @@ RECIPE = {
     "weight_decay": 1e-4,
     "dropout": 0.2,
     "seed": 0,
+    # Short texts: people paste a bullet or two as often as a document. Each corpus
+    # document also gives this many excerpts of 1-3 consecutive sentences, trained on as
+    # documents of their own (their features, like rank within the document, are a short
+    # text's); without them one pasted sentence scored 0.005 where its document scored 0.9.
+    "excerpts_per_document": 3,
+    "excerpt_sentences": [1, 2, 3],
+    "ensemble": 3,
 }
 
 
@@ -65,6 +72,8 @@ class PairSet:
     scalars: np.ndarray
     y: np.ndarray
     doc: np.ndarray  # document number per pair
+    group: np.ndarray  # per pair: the corpus document it comes from (an excerpt's is its source's)
+    excerpt: np.ndarray  # per pair: from an excerpt (a short text cut from a document)
     rows: np.ndarray
     cols: np.ndarray
     score: np.ndarray  # the retriever's score, for the similarity baseline
@@ -75,9 +84,36 @@ class PairSet:
     candidate_recall: float
 
 
-def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> PairSet:
-    """Every document's candidate pairs, labelled from the corpus."""
-    parts: dict[str, list] = {k: [] for k in ("dense", "scalars", "y", "doc", "rows", "cols", "score", "rank")}
+def excerpts(docs: list[Document], per_document: int, sizes: list[int], seed: int) -> tuple[list[Document], list[int]]:
+    """Short texts cut from the corpus: runs of consecutive labelled sentences, one per
+    line as a pasted list would be, keeping their labels; and each one's source document."""
+    from .corpus import Segment
+
+    rng = np.random.default_rng(seed)
+    out, source = [], []
+    for n, doc in enumerate(docs):
+        labelled, _ = labelled_segments(doc)
+        if not labelled:
+            continue
+        for k in range(per_document):
+            size = min(int(rng.choice(sizes)), len(labelled))
+            first = int(rng.integers(0, len(labelled) - size + 1))
+            run = labelled[first : first + size]
+            segments = [Segment(quote=s.quote, behaviors=sorted(s.behaviors), actor=s.actor, kind=s.kind) for s in run]
+            text = "\n".join(s.quote for s in run)
+            out.append(doc.model_copy(update={"id": f"{doc.id}~{k}", "text": text, "segments": segments}))
+            source.append(n)
+    return out, source
+
+
+def build_pairs(docs: list[Document], matcher: Matcher, candidates: int, groups: list[int] | None = None) -> PairSet:
+    """Every document's candidate pairs, labelled from the corpus. ``groups`` names each
+    document's source for grouped cross-validation (default: itself)."""
+    groups = groups if groups is not None else list(range(len(docs)))
+    whole = len(set(groups))  # excerpts come after the documents they are cut from
+    parts: dict[str, list] = {
+        k: [] for k in ("dense", "scalars", "y", "doc", "group", "excerpt", "rows", "cols", "score", "rank")
+    }
     gold_sets, ladders, genres = [], [], []
     found = total = 0
     by_ladder: dict[str, list[int]] = {}
@@ -114,6 +150,8 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> Pair
         parts["scalars"].append(batch.scalars)
         parts["y"].append(y)
         parts["doc"].append(np.full(len(y), n))
+        parts["group"].append(np.full(len(y), groups[n]))
+        parts["excerpt"].append(np.full(len(y), n >= whole))
         parts["rows"].append(batch.rows)
         parts["cols"].append(batch.cols)
         parts["score"].append(batch.scalars[:, 0])
@@ -127,6 +165,8 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int) -> Pair
         cat["scalars"],
         cat["y"],
         cat["doc"],
+        cat["group"],
+        cat["excerpt"],
         cat["rows"],
         cat["cols"],
         cat["score"],
@@ -183,6 +223,29 @@ def train_mlp(
     }
 
 
+def train_ensemble(
+    dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dict = RECIPE, use_dense: bool = True
+) -> dict[str, np.ndarray]:
+    """``recipe["ensemble"]`` MLPs from different seeds, their logits averaged. That is one
+    wider MLP (hidden layers side by side, output weights divided by their number), so the
+    product's forward pass (``mlp_probabilities``) runs it unchanged."""
+    members = [
+        train_mlp(dense, scalars, y, {**recipe, "seed": recipe["seed"] + k}, use_dense)
+        for k in range(recipe.get("ensemble", 1))
+    ]
+    if len(members) == 1:
+        return members[0]
+    n = len(members)
+    return {
+        "w1": np.concatenate([m["w1"] for m in members], axis=1),
+        "b1": np.concatenate([m["b1"] for m in members]),
+        "w2": np.concatenate([m["w2"] for m in members], axis=0) / n,
+        "b2": (sum(m["b2"] for m in members) / n).astype(np.float32),
+        "scalar_mean": members[0]["scalar_mean"],  # the same data standardised the same way
+        "scalar_std": members[0]["scalar_std"],
+    }
+
+
 predict = mlp_probabilities  # the product's own forward pass: training scores exactly what ships
 
 
@@ -209,8 +272,9 @@ def fold_threshold(pairs: PairSet, prob: np.ndarray, mask: np.ndarray) -> float:
 
 
 def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
-    """Document-grouped k-fold. Each variant's threshold is chosen on the training folds'
-    own documents (refit there), then scored once on the held-out fold."""
+    """Document-grouped k-fold (an excerpt goes with its document). Each variant's threshold
+    is chosen on the training folds' own documents (refit there), then scored once on the
+    held-out fold: on its whole documents (``f1``) and on its excerpts (``f1_excerpts``)."""
     from sklearn.metrics import average_precision_score
     from sklearn.model_selection import GroupKFold
 
@@ -219,17 +283,22 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
         "logistic regression, similarities + structure": "logreg",
         "MLP, similarities + structure (no embeddings)": "mlp-scalars",
         "MLP, embeddings + similarities (no structure)": "mlp-nostruct",
-        "MLP, embeddings + similarities + structure (shipped)": "mlp",
+        "MLP, embeddings + similarities + structure, trained on whole documents only": "mlp-noexcerpts",
+        "MLP, embeddings + similarities + structure (one network)": "mlp-single",
+        "MLP, embeddings + similarities + structure, 3 seeds' logits averaged (shipped)": "mlp",
     }
     n_pair = len(PAIR_NAMES)
     out: dict[str, dict] = {}
     splitter = GroupKFold(n_splits=folds)
     for name, kind in variants.items():
-        held_f1, held_p, held_r, aps = [], [], [], []
-        for train_idx, _test_idx in splitter.split(pairs.y, pairs.y, pairs.doc):
+        held_f1, held_p, held_r, aps, excerpt_f1 = [], [], [], [], []
+        for train_idx, _test_idx in splitter.split(pairs.y, pairs.y, pairs.group):
             train = np.zeros(len(pairs.y), bool)
             train[train_idx] = True
-            test = ~train
+            if kind == "mlp-noexcerpts":
+                train &= ~pairs.excerpt
+            test = np.ones(len(pairs.y), bool)
+            test[train_idx] = False
             if kind is None:
                 best = None
                 for max_rank in (1, 2, 3):
@@ -253,26 +322,32 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
                 threshold = fold_threshold(pairs, prob, train)
             else:
                 scalars = pairs.scalars[:, :n_pair] if kind == "mlp-nostruct" else pairs.scalars
-                weights = train_mlp(
+                trainer = train_ensemble if kind == "mlp" else train_mlp
+                weights = trainer(
                     pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars"
                 )
                 prob = predict(weights, pairs.dense, scalars)
                 threshold = fold_threshold(pairs, prob, train)
-            p, r, f = doc_f1(pairs, prob, test, threshold)
+            whole = test & ~pairs.excerpt
+            p, r, f = doc_f1(pairs, prob, whole, threshold)
             held_p.append(p)
             held_r.append(r)
             held_f1.append(f)
-            aps.append(average_precision_score(pairs.y[test], prob[test]))
+            aps.append(average_precision_score(pairs.y[whole], prob[whole]))
+            if (test & pairs.excerpt).any():
+                excerpt_f1.append(doc_f1(pairs, prob, test & pairs.excerpt, threshold)[2])
         out[name] = {
             "f1": float(np.mean(held_f1)),
             "f1_sd": float(np.std(held_f1)),
             "precision": float(np.mean(held_p)),
             "recall": float(np.mean(held_r)),
             "pair_ap": float(np.mean(aps)),
+            "f1_excerpts": float(np.mean(excerpt_f1)) if excerpt_f1 else None,
         }
         print(
             f"{name}: doc micro-F1 {out[name]['f1']:.3f} ± {out[name]['f1_sd']:.3f} "
-            f"(P {out[name]['precision']:.3f} R {out[name]['recall']:.3f}), pair AP {out[name]['pair_ap']:.3f}",
+            f"(P {out[name]['precision']:.3f} R {out[name]['recall']:.3f}), pair AP {out[name]['pair_ap']:.3f}"
+            + (f", excerpts F1 {out[name]['f1_excerpts']:.3f}" if excerpt_f1 else ""),
             flush=True,
         )
     return out
@@ -300,9 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     # behavior the mean of its item_top_k closest items, as the product computes it.
     retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=RECIPE["item_top_k"], moderate=1.0, strong=1.0)
     matcher = MatcherSpec(args.cache_dir, adapt=False, params=retrieval).load()
-    pairs = build_pairs(docs, matcher, RECIPE["candidates"])
+    short, source = excerpts(docs, RECIPE["excerpts_per_document"], RECIPE["excerpt_sentences"], RECIPE["seed"])
+    pairs = build_pairs(docs + short, matcher, RECIPE["candidates"], list(range(len(docs))) + source)
     print(
-        f"{len(docs)} documents, {len(pairs.y)} candidate pairs ({int(pairs.y.sum())} positive); "
+        f"{len(docs)} documents + {len(short)} excerpts, {len(pairs.y)} candidate pairs "
+        f"({int(pairs.y.sum())} positive); "
         f"gold behaviors among a sentence's top {RECIPE['candidates']}: {pairs.candidate_recall:.3f}; "
         f"{time.perf_counter() - started:.0f} s",
         flush=True,
@@ -321,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus_files": [p.name for p in files],
         "corpus_sha256": corpus_sha256(files),
         "corpus_documents": len(docs),
+        "excerpt_documents": len(short),
         "training_pairs": int(len(pairs.y)),
         "positive_pairs": int(pairs.y.sum()),
         "candidate_recall": round(pairs.candidate_recall, 4),
@@ -333,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     if args.cv_only:
         return 0
-    weights = train_mlp(pairs.dense, pairs.scalars, pairs.y, RECIPE)
+    weights = train_ensemble(pairs.dense, pairs.scalars, pairs.y, RECIPE)
     if args.no_write:
         print(json.dumps(card, indent=1))
         return 0

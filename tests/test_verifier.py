@@ -12,7 +12,7 @@ from evidence_matcher.eval.metrics import genre_metrics
 from evidence_matcher.eval.oracle import oracle_judge
 from evidence_matcher.eval.run import evaluate
 from evidence_matcher.index.encoder import ENCODER_DIR, adapter_fingerprint
-from evidence_matcher.matcher.decision import DecisionParams, load_params
+from evidence_matcher.matcher.decision import DecisionParams, load_params, params_path
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.segment import segment_text
 from evidence_matcher.matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
@@ -76,6 +76,9 @@ def test_shipped_parameters_come_from_the_corpus_in_the_repository():
     shipped = sum(p.stat().st_size for folder in (VERIFIER_DIR, ENCODER_DIR) for p in folder.iterdir())
     assert shipped < 25 * 1024 * 1024
     assert load_params().decision == "verifier" and "split=fit" in load_params().fitted_on
+    # Thresholds are fitted for one model's probabilities: refit with the weights they decide on.
+    assert load_params().model_id == verifier.card["base_model"]
+    assert load_params(params_path("onnx-int8")).model_id == verifier.card["base_model"] + "+onnx-int8"
 
 
 def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
@@ -99,6 +102,12 @@ def test_the_corpus_is_large_balanced_and_every_quote_verbatim():
     assert all(s.actor == "subject" for s in positives)
     kinds = {s.kind for s in segments if not s.behaviors}
     assert kinds >= {"system", "metadata", "timeline", "consequence", "plan", "other-deed", "rubric-words", "template"}
+    # The held-apart ladder and its neighbours of the same track are never trained on.
+    assert not {d.ladder for d in docs} & {
+        "dropbox-ic3-reliability",
+        "dropbox-ic4-reliability",
+        "dropbox-ic5-reliability",
+    }
     # Kept apart: no document of the held-apart set or the dev set is in the corpus.
     texts = {d.text for d in docs}
     assert not texts & {json.loads(line)["text"] for line in DEV.read_text().splitlines() if line.strip()}
@@ -134,6 +143,33 @@ def test_corpus_errors_name_the_file_line_and_problem(tmp_path):
     (doc,) = load_documents([path])
     (seg,), uncovered = labelled_segments(Document.model_validate(good))
     assert seg.behaviors == {"hiring.1"} and uncovered == 0 and doc.id == "x-1"
+
+
+def test_excerpts_are_short_texts_cut_from_a_document_with_its_labels():
+    from evidence_matcher.eval.verifier_train import excerpts
+
+    quotes = [
+        ("Summary: the ledger lagged for an hour.", [], "none", "consequence"),
+        ("I traced the lag to a vacuum freeze on the largest partitions.", ["impact-levers.1"], "subject", "deed"),
+        ("Ana restarted the replicas.", [], "other", "other-deed"),
+        ("I mentored two engineers through their first incident command.", ["talent-development.2"], "subject", "deed"),
+    ]
+    doc = Document(
+        id="d-1",
+        ladder="ic6",
+        genre="incident-review",
+        text=" ".join(q for q, *_ in quotes),
+        segments=[{"quote": q, "behaviors": b, "actor": a, "kind": k} for q, b, a, k in quotes],
+    )
+    short, source = excerpts([doc, doc.model_copy(update={"id": "d-2"})], per_document=4, sizes=[1, 2, 3], seed=0)
+    assert source == [0] * 4 + [1] * 4 and excerpts([doc], 4, [1, 2, 3], 0)[0] == short[:4]  # seeded
+    labels = {q: set(b) for q, b, *_ in quotes}
+    for piece in short:
+        lines = piece.text.split("\n")
+        assert 1 <= len(lines) <= 3 and " ".join(lines) in doc.text  # consecutive sentences, one per line
+        segs, uncovered = labelled_segments(piece)
+        assert uncovered == 0 and [s.quote for s in segs] == lines
+        assert all(set(s.behaviors) == labels[s.quote] for s in segs)
 
 
 def test_eval_reports_metrics_per_genre(tmp_path):
@@ -200,3 +236,21 @@ def test_concurrent_merges_of_the_encoder_leave_one_complete_model(tmp_path):
         outs = list(pool.map(lambda _: ensure_merged_model(default_model_dir(), tmp_path), range(2)))
     assert outs[0] == outs[1] and (outs[0] / MARKER).is_file() and (outs[0] / "config.json").is_file()
     assert [p.name for p in (tmp_path / "models").iterdir()] == [outs[0].name]  # no temporary folder left behind
+
+
+def test_an_ensemble_ships_as_one_wider_network_with_the_members_mean_logit():
+    from evidence_matcher.eval.verifier_train import RECIPE, predict, train_ensemble, train_mlp
+
+    rng = np.random.default_rng(0)
+    dense, scalars = rng.normal(size=(300, 6)).astype(np.float32), rng.normal(size=(300, 3)).astype(np.float32)
+    y = (dense[:, 0] + scalars[:, 0] > 0).astype(np.float32)
+    recipe = {**RECIPE, "epochs": 2, "hidden": 8, "ensemble": 3}
+    merged = train_ensemble(dense, scalars, y, recipe)
+    members = [train_mlp(dense, scalars, y, {**recipe, "seed": recipe["seed"] + k}) for k in range(3)]
+
+    def logit(weights):
+        p = predict(weights, dense, scalars).astype(np.float64)
+        return np.log(p / (1 - p))
+
+    assert merged["w1"].shape == (9, 24)
+    assert np.allclose(logit(merged), np.mean([logit(m) for m in members], axis=0), atol=1e-4)
