@@ -7,8 +7,9 @@ meaning matter, not just the cosine), the similarities retrieval computed (to th
 behavior's text, its sentences and its examples; rank and margin within the sentence
 and within the document), and the sentence's structure (``matcher.structure``: its
 section, who acts, tense, shape). It is a small MLP trained on the project's labelled
-corpus (``eval/datasets/train/``, three ladders) by ``python -m evidence_matcher.eval.verifier_train``;
-its weights and model card ship in ``matcher/verifier/``. Inference is numpy only.
+corpus (``eval/datasets/train/``, eleven ladders, whole documents and short excerpts of
+them) by ``python -m evidence_matcher.eval.verifier_train``; its weights and model card
+ship in ``matcher/verifier/``. Inference is numpy only.
 
 Because it reads behavior *text* and similarities rather than behavior ids, it applies
 to any ladder, with or without examples.

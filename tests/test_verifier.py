@@ -254,3 +254,26 @@ def test_an_ensemble_ships_as_one_wider_network_with_the_members_mean_logit():
 
     assert merged["w1"].shape == (9, 24)
     assert np.allclose(logit(merged), np.mean([logit(m) for m in members], axis=0), atol=1e-4)
+
+
+def test_cross_validation_counts_document_level_hits_like_a_loop_over_documents():
+    from evidence_matcher.eval.verifier_train import PairSet, doc_f1
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    docs, cols, prob = rng.integers(0, 50, n), rng.integers(0, 30, n), rng.random(n)
+    gold = [set(rng.choice(30, rng.integers(0, 4), replace=False).tolist()) for _ in range(50)]
+    zeros = np.zeros(n)
+    pairs = PairSet(zeros, zeros, zeros, docs, docs, zeros.astype(bool), zeros, cols, zeros, zeros, gold, [], [], 0.0)
+
+    def by_loop(mask, threshold):
+        tp = fp = fn = 0
+        for d in np.unique(docs[mask]):
+            predicted = set(cols[mask & (docs == d) & (prob >= threshold)].tolist())
+            tp, fp, fn = tp + len(predicted & gold[d]), fp + len(predicted - gold[d]), fn + len(gold[d] - predicted)
+        p, r = tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    for threshold in (0.1, 0.5, 0.9):
+        for mask in (docs < 25, docs % 2 == 0, np.ones(n, bool)):
+            assert np.allclose(doc_f1(pairs, prob, mask, threshold), by_loop(mask, threshold))
