@@ -56,9 +56,9 @@ CORPUS_DIR = Path(__file__).resolve().parent / "datasets" / "train"
 
 # Ladders the corpus is written for: the bundled IC6 rubric, and public ladders imported
 # from ../shared with the project's own importers (never copied in). The Dropbox IC4 level
-# appears only in the held-apart set (``other-ladders/``): a ladder never trained on (and
-# so do its neighbours IC3 and IC5 of the same track, whose texts overlap IC4's; the
-# Dropbox ladders trained on are other roles: IC2 software engineer, M6 director).
+# appears only in the held-apart set (``other-ladders/``): a ladder never trained on. Its
+# neighbours on the same track (IC3, IC5), whose texts overlap IC4's, are not used either;
+# the Dropbox ladders trained on are other roles (IC2 software engineer, M6 director).
 LADDERS: dict[str, tuple[str, str, str]] = {
     "ic6": ("bundled", "ic6-principal-reliability-engineer", ""),
     "ft-engineer": (

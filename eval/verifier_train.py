@@ -59,7 +59,7 @@ RECIPE = {
     # Short texts: people paste a bullet or two as often as a document. Each corpus
     # document also gives this many excerpts of 1-3 consecutive sentences, trained on as
     # documents of their own (their features, like rank within the document, are a short
-    # text's); without them one pasted sentence scored 0.005 where its document scored 0.9.
+    # text's). CV: +0.007 F1 on held-out excerpts, -0.005 on documents (README).
     "excerpts_per_document": 3,
     "excerpt_sentences": [1, 2, 3],
     "ensemble": 3,
@@ -252,7 +252,7 @@ predict = mlp_probabilities  # the product's own forward pass: training scores e
 
 def _gold_keys(pairs: PairSet) -> tuple[np.ndarray, np.ndarray, int]:
     """Every (document, behavior column) that is gold, as sorted keys doc * width + col, and each key's document."""
-    width = int(pairs.cols.max(initial=0)) + 1
+    width = max([int(pairs.cols.max(initial=0))] + [c for cols in pairs.gold for c in cols]) + 1
     keys = np.array(sorted(d * width + c for d, cols in enumerate(pairs.gold) for c in cols), dtype=np.int64)
     return keys, keys // width, width
 
