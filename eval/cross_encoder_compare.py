@@ -20,7 +20,7 @@ import torch
 from sklearn.metrics import average_precision_score
 
 from evidence_matcher.eval.corpus import corpus_files, labelled_segments, ladder_rubric, load_documents
-from evidence_matcher.eval.verifier_train import RECIPE, build_pairs, predict, train_mlp
+from evidence_matcher.eval.verifier_train import RECIPE, build_pairs, doc_f1, predict, train_mlp
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.spec import MatcherSpec
 
@@ -133,24 +133,11 @@ def main() -> None:
     p = predict(w, pairs.dense, pairs.scalars)
     te = ~tr
 
-    def docf1_mlp(t):
-        tp = fp = fn = 0
-        for d in np.unique(pairs.doc[te]):
-            sel = te & (pairs.doc == d) & (p >= t)
-            pred = set(pairs.cols[sel].tolist())
-            g = pairs.gold[d]
-            tp += len(pred & g)
-            fp += len(pred - g)
-            fn += len(g - pred)
-        P = tp / (tp + fp) if tp + fp else 0
-        R = tp / (tp + fn) if tp + fn else 0
-        return 2 * P * R / (P + R) if P + R else 0
-
     print(
         "MLP test fold: pair AP",
         round(average_precision_score(pairs.y[te], p[te]), 3),
         "best-threshold doc F1",
-        round(max(docf1_mlp(t) for t in np.arange(0.05, 0.96, 0.05)), 3),
+        round(max(doc_f1(pairs, p, te, t)[2] for t in np.arange(0.05, 0.96, 0.05)), 3),
         flush=True,
     )
 

@@ -86,6 +86,18 @@ class Packet:
     def evidenced(self) -> int:
         return sum(1 for b in self.behaviors if b.found)
 
+    def evidence_by_area(self) -> list[tuple[str, list[BehaviorEvidence]]]:
+        """The behaviors with citations, grouped by area in rubric order: the Evidence section
+        of every rendering (Markdown, HTML, .docx)."""
+        groups: list[tuple[str, list[BehaviorEvidence]]] = []
+        for b in self.behaviors:
+            if not b.citations:
+                continue
+            if not groups or groups[-1][0] != b.behavior.area:
+                groups.append((b.behavior.area, []))
+            groups[-1][1].append(b)
+        return groups
+
     def as_dict(self) -> dict:
         return {
             "person": self.person,

@@ -62,19 +62,15 @@ def render_markdown(packet: Packet) -> str:
         cells = " | ".join(SHADE[c] for c in b.cells)
         lines.append(f"| **{b.behavior.behavior_id}** {_cell(b.behavior.text)} | {cells} |")
     lines += ["", "## Evidence"]
-    area = None
-    for b in packet.behaviors:
-        if not b.citations:
-            continue
-        if b.behavior.area != area:
-            area = b.behavior.area
-            lines += ["", f"### {area}"]
-        lines += ["", f"#### {b.behavior.behavior_id}: {b.behavior.text}", ""]
-        for c in b.citations:
-            lines.append(f"- > \u201c{c.quote}\u201d")
-            lines.append(f"  > \u2014 {_where(c)}")
-        if b.found > len(b.citations):
-            lines.append(f"- ({b.found - len(b.citations)} more citations)")
+    for area, cited in packet.evidence_by_area():
+        lines += ["", f"### {area}"]
+        for b in cited:
+            lines += ["", f"#### {b.behavior.behavior_id}: {b.behavior.text}", ""]
+            for c in b.citations:
+                lines.append(f"- > \u201c{c.quote}\u201d")
+                lines.append(f"  > \u2014 {_where(c)}")
+            if b.found > len(b.citations):
+                lines.append(f"- ({b.found - len(b.citations)} more citations)")
     if packet.gaps:
         lines += ["", f"## Gaps{f' to {packet.target}' if packet.target else ''}"]
         for area_name, refs in packet.gaps.items():

@@ -106,16 +106,12 @@ def write_docx(packet: Packet, path: Path) -> Path:
                     run.font.size = Pt(8)
 
     _heading(document, "Evidence", 1)
-    area = None
-    for b in packet.behaviors:
-        if not b.citations:
-            continue
-        if b.behavior.area != area:
-            area = b.behavior.area
-            _heading(document, area, 2)
-        _heading(document, f"{b.behavior.behavior_id}: {b.behavior.text}", 3)
-        for cited in b.citations:
-            _citation(document, cited)
+    for area, cited_behaviors in packet.evidence_by_area():
+        _heading(document, area, 2)
+        for b in cited_behaviors:
+            _heading(document, f"{b.behavior.behavior_id}: {b.behavior.text}", 3)
+            for cited in b.citations:
+                _citation(document, cited)
 
     if packet.gaps:
         _heading(document, f"Gaps{f' to {packet.target}' if packet.target else ''}", 1)
