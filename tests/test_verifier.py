@@ -277,3 +277,27 @@ def test_cross_validation_counts_document_level_hits_like_a_loop_over_documents(
     for threshold in (0.1, 0.5, 0.9):
         for mask in (docs < 25, docs % 2 == 0, np.ones(n, bool)):
             assert np.allclose(doc_f1(pairs, prob, mask, threshold), by_loop(mask, threshold))
+
+
+def test_the_context_head_experiment_sets_each_pair_against_its_sentence_and_its_behavior():
+    from evidence_matcher.eval.context_head import CONTEXT_NAMES, context_features
+
+    # One document, three sentences, candidates over four behaviors.
+    rows = np.array([0, 0, 1, 1, 2, 2])
+    cols = np.array([0, 1, 0, 2, 3, 1])
+    prob = np.array([0.9, 0.6, 0.3, 0.8, 0.1, 0.2], dtype=np.float32)
+    feats = dict(zip(CONTEXT_NAMES, context_features(rows, cols, prob, 3).T, strict=True))
+
+    def p(logit):
+        return 1 / (1 + np.exp(-logit))
+
+    # sentence 0's behavior 0 (0.9): the best other behavior of its sentence is 0.6, the best
+    # other sentence for behavior 0 is sentence 1 (0.3); it ranks first in both.
+    assert np.allclose(p(feats["sentence_best_other"][:2]), [0.6, 0.9], atol=1e-4)
+    assert np.allclose(p(feats["behavior_best_other"][[0, 2]]), [0.3, 0.9], atol=1e-4)
+    assert np.allclose(np.expm1(feats["sentence_rank"][:2]), [0, 1]) and np.expm1(feats["behavior_rank"][2]) == 1
+    assert np.allclose(np.expm1(feats["sentence_count"]), [2, 2, 1, 1, 0, 0])  # pairs >= 0.5 in the sentence
+    assert np.allclose(p(feats["neighbour_best"]), [0.8, 0.8, 0.9, 0.9, 0.8, 0.8], atol=1e-4)
+    assert np.allclose(feats["doc_evidence_share"], 2 / 3)
+    assert np.allclose(p(feats["behavior_noisy_or"][0]), 1 - 0.1 * 0.7, atol=1e-4)
+    assert context_features(rows[:0], cols[:0], prob[:0], 0).shape == (0, len(CONTEXT_NAMES))
