@@ -26,6 +26,9 @@ _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _RULE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# A line that opens with a time ("09:55 kwame: ...", "[14:02] ...", "2024-03-14 14:02 UTC ...") is a
+# record of a chat export or a timeline, not the wrapped continuation of a paragraph.
+_TIMESTAMP_LINE = re.compile(r"^\s*\[?(\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(:\d{2})?\]?(\s|$)")
 _NOISE = re.compile(
     r"^\s*(page\s+\d+(\s+of\s+\d+)?|\d+\s*/\s*\d+|confidential.*|internal( use)? only.*|draft|"
     r"https?://\S+|www\.\S+|\[?\d+\]?|-\s*\d+\s*-|table of contents|contents)\s*$",
@@ -111,6 +114,10 @@ def _blocks(text: str) -> list[tuple[int, int, str]]:
         if m := _LIST_ITEM.match(body):
             close()
             current = [start + m.end(), end]
+            continue
+        if _TIMESTAMP_LINE.match(body):
+            close()
+            current = [start, end]
             continue
         if current is None:
             current = [start, end]

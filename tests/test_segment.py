@@ -96,3 +96,27 @@ def test_plain_text_titles_are_context_not_evidence():
 def test_a_short_first_line_of_a_wrapped_paragraph_is_not_a_title():
     text = "I led the migration of all\nservices to the new region in March.\n"
     assert [s.quote for s in segment_text(text)] == ["I led the migration of all\nservices to the new region in March."]
+
+
+def test_each_timestamped_line_of_a_chat_export_or_timeline_is_its_own_segment():
+    text = (
+        "Channel export\n\n"
+        "09:55 kwame.asante: sure. declaring sev2\n"
+        "09:56 incident-bot: SEV2 declared by @kwame.asante\n"
+        "[10:03] ade.okonkwo: before we restart anything, pull the consumer group state\n"
+        "2024-03-14 10:19 UTC ade.okonkwo: deployed the config-only change to the consumer\n"
+        "10:21 ruth.m: lag is falling, and the generation id\nhas been stable for five minutes\n\n"
+        "I paused the rollout at 10:20 and the lag cleared by 10:30.\n"
+    )
+    quotes = [s.quote for s in segment_text(text)]
+    assert quotes[:4] == [
+        "09:55 kwame.asante: sure. declaring sev2",
+        "09:56 incident-bot: SEV2 declared by @kwame.asante",
+        "[10:03] ade.okonkwo: before we restart anything, pull the consumer group state",
+        "2024-03-14 10:19 UTC ade.okonkwo: deployed the config-only change to the consumer",
+    ]
+    # A message wrapped onto a second line stays one record; times inside a sentence split nothing.
+    assert quotes[4:] == [
+        "10:21 ruth.m: lag is falling, and the generation id\nhas been stable for five minutes",
+        "I paused the rollout at 10:20 and the lag cleared by 10:30.",
+    ]
