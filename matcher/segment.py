@@ -4,9 +4,10 @@ Every segment satisfies ``text[segment.start:segment.end] == segment.quote``: qu
 never rebuilt from cleaned text, so a citation can only ever be the user's own words.
 
 The text is first read line by line as markdown, because self-reviews and brag docs are
-mostly headings and bullets: headings become context (not evidence), each list item or
-table cell is its own block, YAML front matter, code fences and pasted-document noise (page numbers,
-"Confidential", bare URLs, rules) are skipped. Each block is then split into sentences
+mostly headings and bullets: headings become context (not evidence), each list item,
+table cell or timestamped line (a chat export's or timeline's record) is its own block,
+YAML front matter, code fences and pasted-document noise (page numbers, "Confidential",
+bare URLs, rules) are skipped. Each block is then split into sentences
 by Bling Fire's rule-based sentence breaker (no model download), and very long
 sentences into clauses at semicolons.
 """
