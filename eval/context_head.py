@@ -20,12 +20,13 @@ An experiment recorded for the README, not part of the product.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
 import numpy as np
 
-from evidence_matcher.matcher.decision import Analysis, DecisionParams, evidence_mask
+from evidence_matcher.matcher.decision import DecisionParams, evidence_mask
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.verifier import candidate_pairs
 
@@ -44,6 +45,7 @@ COMPETITION = [
 DOCUMENT = ["neighbour_best", "doc_evidence_share", "doc_mean_best", "doc_sentences", "behavior_noisy_or"]
 CONTEXT_NAMES = COMPETITION + DOCUMENT
 HEAD = {"hidden": 32, "epochs": 8, "dropout": 0.1, "ensemble": 1}
+FOLDS = 5  # verifier_train's default: the same document-grouped folds
 _EPS = 1e-4
 
 
@@ -136,7 +138,7 @@ def main() -> None:
 
     def cv(prob_of) -> str:
         scores, excerpt = [], []
-        for train_idx, _ in _folds(pairs):
+        for train_idx, _ in vt.grouped_folds(pairs, FOLDS):
             train = np.zeros(len(oof), bool)
             train[train_idx] = True
             prob = prob_of(train)
@@ -175,8 +177,7 @@ def main() -> None:
             prob = analysis.evidence[batch.rows, batch.cols]
             if len(prob):
                 evidence[batch.rows, batch.cols] = apply(batch, prob, len(analysis.segments))
-            a = analysis
-            rescored.append(Analysis(a.segments, a.vectors, a.scores, a.best_item, evidence))
+            rescored.append(dataclasses.replace(analysis, evidence=evidence))
         threshold, (p, r, f) = best_threshold(samples, rescored, index.behavior_ids, VERIFIER_THRESHOLDS, 10_000)
         negatives = [a for a, s in zip(rescored, samples, strict=True) if not s.gold]
         quiet = sum(not evidence_mask(a.support, threshold, 10_000).any() for a in negatives)
@@ -195,16 +196,10 @@ def main() -> None:
     print(f"{time.perf_counter() - started:.0f} s")
 
 
-def _folds(pairs: vt.PairSet):
-    from sklearn.model_selection import GroupKFold
-
-    return GroupKFold(n_splits=5).split(pairs.y, pairs.y, pairs.group)
-
-
 def _out_of_fold(pairs: vt.PairSet) -> np.ndarray:
     """Each pair's first-stage probability from the shipped recipe trained without its document's fold."""
     prob = np.zeros(len(pairs.y), np.float32)
-    for train_idx, test_idx in _folds(pairs):
+    for train_idx, test_idx in vt.grouped_folds(pairs, FOLDS):
         weights = vt.train_ensemble(pairs.dense[train_idx], pairs.scalars[train_idx], pairs.y[train_idx], vt.RECIPE)
         prob[test_idx] = vt.predict(weights, pairs.dense[test_idx], pairs.scalars[test_idx])
     return prob

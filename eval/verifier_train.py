@@ -277,6 +277,13 @@ def doc_f1(pairs: PairSet, prob: np.ndarray, mask: np.ndarray, threshold: float)
 GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
 
+def grouped_folds(pairs: PairSet, folds: int):
+    """(train, test) pair indices of document-grouped k-fold: an excerpt goes with its document."""
+    from sklearn.model_selection import GroupKFold
+
+    return GroupKFold(n_splits=folds).split(pairs.y, pairs.y, pairs.group)
+
+
 def fold_threshold(pairs: PairSet, prob: np.ndarray, mask: np.ndarray) -> float:
     return float(max(GRID, key=lambda t: (doc_f1(pairs, prob, mask, t)[2], t)))
 
@@ -286,7 +293,6 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
     is chosen on the training folds' own documents (refit there), then scored once on the
     held-out fold: on its whole documents (``f1``) and on its excerpts (``f1_excerpts``)."""
     from sklearn.metrics import average_precision_score
-    from sklearn.model_selection import GroupKFold
 
     variants = {
         "similarity threshold + rank (the previous decision)": None,
@@ -299,10 +305,9 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
     }
     n_pair = len(PAIR_NAMES)
     out: dict[str, dict] = {}
-    splitter = GroupKFold(n_splits=folds)
     for name, kind in variants.items():
         held_f1, held_p, held_r, aps, excerpt_f1 = [], [], [], [], []
-        for train_idx, _test_idx in splitter.split(pairs.y, pairs.y, pairs.group):
+        for train_idx, _test_idx in grouped_folds(pairs, folds):
             train = np.zeros(len(pairs.y), bool)
             train[train_idx] = True
             if kind == "mlp-noexcerpts":
