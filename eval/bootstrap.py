@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import ranking_metrics, sample_counts
+from .metrics import STRENGTHS, ranking_metrics, sample_counts, strength_counts
 from .run import SampleResult
 
 RANKING_KEYS = ("rp@5", "rp@10", "mrr", "ndcg@10")
@@ -48,6 +48,10 @@ class SampleTable:
             n, len(RANKING_KEYS)
         )
         self.abstained = np.array([not r.predicted for r in results], dtype=float)
+        per_strength = [strength_counts(r) for r in results]  # (samples, strengths, tp/fp)
+        self.strength = np.array([[(c[s].tp, c[s].fp) for s in STRENGTHS] for c in per_strength], dtype=float).reshape(
+            n, len(STRENGTHS), 2
+        )
         self.bias = [r.bias for r in results]
         self.bias_counts = np.zeros((n, 3))  # tp, fp, fn of the predictions on the swapped text
         for i, r in enumerate(results):
@@ -85,6 +89,11 @@ class SampleTable:
         neg_w = w * ~self.has_gold
         if (~self.has_gold).any():
             out["abstention"] = _ratio(neg_w @ self.abstained, neg_w.sum(1), np.nan)
+        flagged = self.strength.sum(axis=(0, 2)) > 0  # the record has a figure only for strengths it used
+        for j, strength in enumerate(STRENGTHS):
+            if flagged[j]:
+                tp_s = w @ self.strength[:, j, 0]
+                out[f"precision.{strength}"] = _ratio(tp_s, tp_s + w @ self.strength[:, j, 1])
         if self.bias and all(b is not None for b in self.bias):
             out.update(self._bias(w))
         return out

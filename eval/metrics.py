@@ -145,6 +145,7 @@ def ranking_metrics(ranked: list[list[str]], gold: list[set[str]], ks: tuple[int
 
 # Every key a record's ``metrics`` can hold (``abstention`` needs negatives, ``bias.*`` needs --bias),
 # and the short names ``--fail-under`` accepts for them.
+STRENGTHS = ("strong", "moderate", "weak")
 METRIC_KEYS = (
     "micro_precision",
     "micro_recall",
@@ -160,6 +161,7 @@ METRIC_KEYS = (
     "mrr",
     "ndcg@10",
     "abstention",
+    *(f"precision.{s}" for s in STRENGTHS),
     "bias.swapped_samples",
     "bias.changed_samples",
     "bias.changed_share",
@@ -171,6 +173,27 @@ COUNT_METRICS = frozenset(
     {"bias.swapped_samples", "bias.changed_samples", "bias.added", "bias.removed"}
 )  # counts, not rates
 METRIC_ALIASES = {"f1": "micro_f1", "precision": "micro_precision", "recall": "micro_recall"}
+
+
+def strength_counts(result) -> dict[str, Counts]:
+    """One sample's flags per strength: gold ones are tp, the others fp (arguable ones not scored)."""
+    counts = {s: Counts() for s in STRENGTHS}
+    for bid, strength in result.strengths.items():
+        if bid in result.gold:
+            counts[strength].tp += 1
+        elif bid not in result.partial:
+            counts[strength].fp += 1
+    return counts
+
+
+def strength_precision(results) -> dict[str, float]:
+    """``precision.<strength>``: of the behaviors flagged at each strength, the share that are gold.
+    A strength label is worth showing only if these fall from strong to weak."""
+    total = {s: Counts() for s in STRENGTHS}
+    for r in results:
+        for s, c in strength_counts(r).items():
+            total[s].add(c)
+    return {f"precision.{s}": c.prf()[0] for s, c in total.items() if c.tp + c.fp}
 
 
 def genre_metrics(results) -> dict[str, dict[str, float]]:

@@ -24,7 +24,14 @@ from evidence_matcher.matcher.result import MatchResult, Usage
 from .analysis import analyze_samples, decide_samples
 from .bias import BiasChange, bias_metrics, swap_changes
 from .dataset import Sample, Split, file_sha256
-from .metrics import CitationScores, SetScores, genre_metrics, ranking_metrics, sample_counts
+from .metrics import (
+    CitationScores,
+    SetScores,
+    genre_metrics,
+    ranking_metrics,
+    sample_counts,
+    strength_precision,
+)
 
 PRIMARY_METRIC = "micro_f1"
 RECORD_VERSION = 2
@@ -55,6 +62,9 @@ class SampleResult(BaseModel):
     )
     gold_evidence: dict[str, list[str]] = Field(
         default_factory=dict, description="The gold evidence spans, per gold behavior."
+    )
+    strengths: dict[str, str] = Field(
+        default_factory=dict, description="The strength of each predicted behavior (strong / moderate / weak)."
     )
     bias: BiasChange | None = None
 
@@ -179,6 +189,7 @@ def _sample_result(
         citation_hits=hits,
         quotes=quotes,
         gold_evidence={label.behavior: list(label.evidence) for label in sample.labels},
+        strengths={m.behavior_id: m.strength for m in result.matches},
     )
 
 
@@ -210,6 +221,7 @@ def evaluate(
         **sets.metrics(),
         **cites.metrics(),
         **ranking_metrics([r.ranked for r in results], [set(r.gold) for r in results]),
+        **strength_precision(results),
     }
     negatives = [r for r in results if not r.gold]
     if negatives:

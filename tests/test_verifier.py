@@ -8,9 +8,9 @@ import pytest
 from evidence_matcher.errors import DatasetError
 from evidence_matcher.eval.corpus import Document, corpus_files, corpus_sha256, labelled_segments, load_documents
 from evidence_matcher.eval.dataset import Label, Sample, load_dataset
-from evidence_matcher.eval.metrics import genre_metrics
+from evidence_matcher.eval.metrics import genre_metrics, strength_precision
 from evidence_matcher.eval.oracle import oracle_judge
-from evidence_matcher.eval.run import evaluate
+from evidence_matcher.eval.run import SampleResult, evaluate
 from evidence_matcher.index.encoder import ENCODER_DIR, adapter_fingerprint
 from evidence_matcher.matcher.decision import DecisionParams, load_params, params_path
 from evidence_matcher.matcher.engine import Matcher
@@ -193,6 +193,29 @@ def test_eval_reports_metrics_per_genre(tmp_path):
         record.per_genre["self-review"]["micro_f1"] == 1.0 and record.per_genre["incident-review"]["abstention"] == 1.0
     )
     assert genre_metrics(record.results) == record.per_genre
+    assert record.results[0].strengths == {"hiring.1": "strong"} and record.metrics["precision.strong"] == 1.0
+
+
+def test_precision_per_strength_scores_gold_flags_and_skips_arguable_ones():
+    def result(strengths, gold, partial=()):
+        return SampleResult(
+            id="x",
+            predicted=sorted(strengths),
+            gold=gold,
+            partial=list(partial),
+            false_positives=[],
+            false_negatives=[],
+            citations={},
+            ranked=[],
+            strengths=strengths,
+        )
+
+    results = [
+        result({"a.1": "strong", "b.1": "weak", "c.1": "weak"}, gold=["a.1", "c.1"]),
+        result({"a.1": "strong", "d.1": "weak", "e.1": "moderate"}, gold=[], partial=["e.1"]),
+    ]
+    # strong: 1 of 2 gold; weak: 1 of 3; moderate: only an arguable flag, so no figure at all
+    assert strength_precision(results) == {"precision.strong": 0.5, "precision.weak": 1 / 3}
 
 
 @pytest.mark.slow
