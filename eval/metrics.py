@@ -143,9 +143,9 @@ def ranking_metrics(ranked: list[list[str]], gold: list[set[str]], ks: tuple[int
     return out
 
 
-# Every key a record's ``metrics`` can hold (``abstention`` needs negatives, ``bias.*`` needs --bias),
-# and the short names ``--fail-under`` accepts for them.
 STRENGTHS = ("strong", "moderate", "weak")
+# Every key a record's ``metrics`` can hold (``abstention`` needs negatives, ``precision.<strength>`` flags of that
+# strength, ``bias.*`` needs --bias), and the short names ``--fail-under`` accepts for them.
 METRIC_KEYS = (
     "micro_precision",
     "micro_recall",
