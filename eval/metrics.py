@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import get_args
+
+from evidence_matcher.matcher.result import Strength
 
 
 @dataclass
@@ -143,7 +146,7 @@ def ranking_metrics(ranked: list[list[str]], gold: list[set[str]], ks: tuple[int
     return out
 
 
-STRENGTHS = ("strong", "moderate", "weak")
+STRENGTHS: tuple[Strength, ...] = get_args(Strength)  # strong, moderate, weak: the match result's own labels
 # Every key a record's ``metrics`` can hold (``abstention`` needs negatives, ``precision.<strength>`` flags of that
 # strength, ``bias.*`` needs --bias), and the short names ``--fail-under`` accepts for them.
 METRIC_KEYS = (

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from evidence_matcher.index.rubric_index import RubricIndex
 from evidence_matcher.matcher.decision import Analysis
 from evidence_matcher.matcher.engine import Matcher
-from evidence_matcher.matcher.result import MatchResult, Usage
+from evidence_matcher.matcher.result import MatchResult, Strength, Usage
 
 from .analysis import analyze_samples, decide_samples
 from .bias import BiasChange, bias_metrics, swap_changes
@@ -63,7 +63,7 @@ class SampleResult(BaseModel):
     gold_evidence: dict[str, list[str]] = Field(
         default_factory=dict, description="The gold evidence spans, per gold behavior."
     )
-    strengths: dict[str, str] = Field(
+    strengths: dict[str, Strength] = Field(
         default_factory=dict, description="The strength of each predicted behavior (strong / moderate / weak)."
     )
     bias: BiasChange | None = None
