@@ -9,6 +9,9 @@ first-stage probability beside its sentence's other behaviors and its behavior's
 sentences (``context_features``), trained on out-of-fold first-stage probabilities (so it
 learns from probabilities like those of unseen text).
 
+Beside the heads, a rule with nothing to train: a sentence's best behavior needs the
+threshold, its runners-up the threshold plus ``delta`` (both chosen where the threshold is).
+
 Two measurements, the two places choices are made (never the dev test split):
 1. corpus CV, grouped by document (the same folds as ``verifier_train``); each head is one
    network here (the first stage is its shipped three-seed recipe);
@@ -45,6 +48,7 @@ COMPETITION = [
 DOCUMENT = ["neighbour_best", "doc_evidence_share", "doc_mean_best", "doc_sentences", "behavior_noisy_or"]
 CONTEXT_NAMES = COMPETITION + DOCUMENT
 HEAD = {"hidden": 32, "epochs": 8, "dropout": 0.1, "ensemble": 1}
+RUNNER_UP_DELTAS = np.round(np.arange(0.0, 0.32, 0.02), 2)  # 0: one threshold for every behavior of a sentence
 FOLDS = 5  # verifier_train's default: the same document-grouped folds
 _EPS = 1e-4
 
@@ -109,6 +113,22 @@ VARIANTS = {  # name: (context columns, with the pair's own scalars)
 }
 
 
+def sentence_best(doc: np.ndarray, rows: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    """Per pair (its document and sentence): is it its sentence's most probable behavior?
+    (The first of equals, as a stable sort.)"""
+    order = np.lexsort((-prob, rows, doc))
+    key = doc[order].astype(np.int64) * (int(rows.max(initial=0)) + 1) + rows[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    out = np.zeros(len(prob), bool)
+    out[order[first]] = True
+    return out
+
+
+def runner_up_shift(prob: np.ndarray, best: np.ndarray, delta: float) -> np.ndarray:
+    """Probabilities under which one threshold t means t for a sentence's best behavior and t + delta for the others."""
+    return np.where(best, prob, prob - delta)
+
+
 def head_inputs(context: np.ndarray, scalars: np.ndarray, names: list[str], with_scalars: bool) -> np.ndarray:
     x = context[:, [CONTEXT_NAMES.index(n) for n in names]]
     return np.concatenate([x, scalars], axis=1) if with_scalars else x
@@ -152,6 +172,18 @@ def main() -> None:
 
     print("corpus CV, documents:")
     print(f"  first stage alone (shipped): {cv(lambda train: oof)}", flush=True)
+    best = sentence_best(pairs.doc, pairs.rows, oof)
+
+    def runner_up_rule(train: np.ndarray) -> np.ndarray:  # delta chosen on the training folds, as the threshold
+        def train_f1(delta: float) -> float:
+            shifted = runner_up_shift(oof, best, delta)
+            return vt.doc_f1(pairs, shifted, train, vt.fold_threshold(pairs, shifted, train))[2]
+
+        delta = max(RUNNER_UP_DELTAS, key=train_f1)
+        print(f"    (fold: runner-up delta {delta:.2f})", flush=True)
+        return runner_up_shift(oof, best, delta)
+
+    print(f"  rule: runners-up need the threshold + delta: {cv(runner_up_rule)}", flush=True)
     for name, (names, with_scalars) in VARIANTS.items():
         x = head_inputs(context, pairs.scalars, names, with_scalars)
         print(f"  {name}: {cv(lambda train, x=x: head_predict(train_head(x[train], pairs.y[train]), x))}", flush=True)
@@ -185,6 +217,13 @@ def main() -> None:
 
     print(f"dev fit split ({len(samples)} samples):")
     print(f"  first stage alone (shipped): {fit_split(lambda batch, prob, n: prob)}", flush=True)
+    for delta in RUNNER_UP_DELTAS[1:]:
+
+        def rule(batch, prob, n, delta=delta):
+            top = sentence_best(np.zeros_like(batch.rows), batch.rows, prob)
+            return np.clip(runner_up_shift(prob, top, delta), 0.0, None)
+
+        print(f"  rule, runner-up delta {delta:.2f}: {fit_split(rule)}", flush=True)
     for name, (names, with_scalars) in VARIANTS.items():
         weights = train_head(head_inputs(context, pairs.scalars, names, with_scalars), pairs.y)
 

@@ -324,3 +324,42 @@ def test_the_context_head_experiment_sets_each_pair_against_its_sentence_and_its
     assert np.allclose(feats["doc_evidence_share"], 2 / 3)
     assert np.allclose(p(feats["behavior_noisy_or"][0]), 1 - 0.1 * 0.7, atol=1e-4)
     assert context_features(rows[:0], cols[:0], prob[:0], 0).shape == (0, len(CONTEXT_NAMES))
+
+
+def test_the_runner_up_rule_holds_a_sentences_other_behaviors_to_a_higher_bar():
+    from evidence_matcher.eval.context_head import runner_up_shift, sentence_best
+
+    # Two documents; in document 0 sentence 0 has behaviors at 0.9 and 0.8, sentence 1 ties at 0.3.
+    doc = np.array([0, 0, 0, 0, 1, 1])
+    rows = np.array([0, 0, 1, 1, 0, 0])
+    prob = np.array([0.8, 0.9, 0.3, 0.3, 0.2, 0.7], dtype=np.float32)
+    best = sentence_best(doc, rows, prob)
+    assert best.tolist() == [False, True, True, False, False, True]  # ties: the first, as a stable sort
+    # One threshold on the shifted probabilities = 0.75 for the best behavior, 0.85 for the others.
+    assert (runner_up_shift(prob, best, 0.1) >= 0.75).tolist() == [False, True, False, False, False, False]
+    assert (runner_up_shift(prob, best, 0.0) >= 0.75).tolist() == [True, True, False, False, False, False]
+
+
+def test_the_fit_split_experiment_trains_on_gold_quotes_and_leaves_arguable_behaviors_unscored():
+    from types import SimpleNamespace
+
+    from evidence_matcher.eval.dataset import Label, Sample
+    from evidence_matcher.eval.fit_split_training import as_document, f1, paired_bootstrap, sample_counts
+
+    sample = Sample(
+        id="s1",
+        text="I led the review. The pager went off.",
+        labels=[Label(behavior="a.1", evidence=["I led the review."])],
+        partial=["b.1"],
+        genre="incident-review",
+    )
+    doc = as_document(sample)
+    assert [(s.quote, s.behaviors, s.actor) for s in doc.segments] == [("I led the review.", ["a.1"], "subject")]
+    # Pairs of one document: a.1 and b.1 above the threshold, c.1 below; b.1 is arguable, so not a false positive.
+    pairs = SimpleNamespace(doc=np.zeros(3, int), cols=np.array([0, 1, 2]))
+    counts = sample_counts([sample], pairs, ["a.1", "b.1", "c.1"], np.array([0.9, 0.8, 0.1]), 0.5)
+    assert counts.tolist() == [[1, 0, 0]] and f1(counts) == 1.0
+    counts = sample_counts([sample], pairs, ["a.1", "b.1", "c.1"], np.array([0.1, 0.8, 0.9]), 0.5)
+    assert counts.tolist() == [[0, 1, 1]] and f1(counts) == 0.0
+    low, high, above = paired_bootstrap(np.array([[0, 1, 1]] * 4), np.array([[1, 0, 0]] * 4), rounds=50)
+    assert low == high == 1.0 and above == 1.0
