@@ -180,8 +180,16 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int, groups:
 
 
 def train_mlp(
-    dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dict = RECIPE, use_dense: bool = True
+    dense: np.ndarray,
+    scalars: np.ndarray,
+    y: np.ndarray,
+    recipe: dict = RECIPE,
+    use_dense: bool = True,
+    aux: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
+    """One MLP. ``aux`` (pairs, k; NaN where unknown), when given, adds k targets read from the
+    same hidden layer with ``recipe["aux_weight"]`` times their loss (an experiment,
+    ``eval.actor_auxiliary``); only the main output is returned."""
     import torch
 
     torch.manual_seed(recipe["seed"])
@@ -190,27 +198,36 @@ def train_mlp(
     x = np.concatenate(
         [dense if use_dense else np.zeros((len(y), 0), np.float32), (scalars - mean) / std], axis=1
     ).astype(np.float32)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(x.shape[1], recipe["hidden"]),
-        torch.nn.ReLU(),
-        torch.nn.Dropout(recipe["dropout"]),
-        torch.nn.Linear(recipe["hidden"], 1),
-    )
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe["learning_rate"], weight_decay=recipe["weight_decay"])
+    first = torch.nn.Linear(x.shape[1], recipe["hidden"])
+    last = torch.nn.Linear(recipe["hidden"], 1)
+    trunk = torch.nn.Sequential(first, torch.nn.ReLU(), torch.nn.Dropout(recipe["dropout"]))
+    params = list(trunk.parameters()) + list(last.parameters())
+    if aux is not None:
+        aux_head = torch.nn.Linear(recipe["hidden"], aux.shape[1])
+        params += list(aux_head.parameters())
+        aux_t = torch.from_numpy(np.nan_to_num(aux, nan=0.0).astype(np.float32))
+        aux_known = torch.from_numpy((~np.isnan(aux)).astype(np.float32))
+    optimizer = torch.optim.AdamW(params, lr=recipe["learning_rate"], weight_decay=recipe["weight_decay"])
     pos_weight = torch.tensor([min(10.0, (len(y) - y.sum()) / max(1.0, y.sum()) / 2)])
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    model.train()
+    trunk.train()
     for _ in range(recipe["epochs"]):
         order = torch.from_numpy(rng.permutation(len(y)))
         for i in range(0, len(y), recipe["batch_size"]):
             idx = order[i : i + recipe["batch_size"]]
-            loss = loss_fn(model(xt[idx]).squeeze(1), yt[idx])
+            hidden = trunk(xt[idx])
+            loss = loss_fn(last(hidden).squeeze(1), yt[idx])
+            if aux is not None:
+                each = torch.nn.functional.binary_cross_entropy_with_logits(
+                    aux_head(hidden), aux_t[idx], reduction="none"
+                )
+                known = aux_known[idx]
+                loss = loss + recipe["aux_weight"] * (each * known).sum() / known.sum().clamp(min=1.0)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    model.eval()
-    first, last = model[0], model[3]
+    trunk.eval()
     w1 = first.weight.detach().numpy().T.copy()
     if not use_dense:  # keep one weight layout: zero rows for the unused dense inputs
         w1 = np.concatenate([np.zeros((dense.shape[1], w1.shape[1]), np.float32), w1])

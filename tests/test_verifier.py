@@ -363,3 +363,39 @@ def test_the_fit_split_experiment_trains_on_gold_quotes_and_leaves_arguable_beha
     assert counts.tolist() == [[0, 1, 1]] and f1(counts) == 0.0
     low, high, above = paired_bootstrap(np.array([[0, 1, 1]] * 4), np.array([[1, 0, 0]] * 4), rounds=50)
     assert low == high == 1.0 and above == 1.0
+
+
+def test_the_actor_experiment_reads_who_acts_in_each_pairs_sentence_from_the_corpus_labels():
+    from types import SimpleNamespace
+
+    from evidence_matcher.eval.actor_auxiliary import sentence_targets
+    from evidence_matcher.eval.corpus import Document, Segment
+
+    doc = Document(
+        id="d1",
+        ladder="ic6",
+        genre="incident-review",
+        text="I rolled back the deploy. The cache was cold.",
+        segments=[
+            Segment(quote="I rolled back the deploy.", behaviors=[], actor="subject", kind="deed"),
+            Segment(quote="The cache was cold.", behaviors=[], actor="system", kind="system"),
+        ],
+    )
+    # Three pairs on sentence 0, one on sentence 1, one on a sentence no label covers (out of range).
+    pairs = SimpleNamespace(y=np.zeros(5), doc=np.zeros(5, int), rows=np.array([0, 0, 0, 1, 7]))
+    targets = sentence_targets([doc], pairs)
+    assert targets[:4].tolist() == [[1.0, 1.0]] * 3 + [[0.0, 0.0]]
+    assert np.isnan(targets[4]).all()
+
+
+def test_auxiliary_targets_leave_the_verifiers_weights_in_the_shipped_shape():
+    from evidence_matcher.eval.verifier_train import RECIPE, train_mlp
+
+    rng = np.random.default_rng(0)
+    dense, scalars = rng.normal(size=(300, 6)).astype(np.float32), rng.normal(size=(300, 2)).astype(np.float32)
+    y = (rng.random(300) < 0.3).astype(np.float32)
+    aux = np.stack([y, np.where(rng.random(300) < 0.2, np.nan, 1 - y)], axis=1).astype(np.float32)
+    recipe = {**RECIPE, "epochs": 1, "hidden": 8, "aux_weight": 1.0}
+    plain, with_aux = train_mlp(dense, scalars, y, recipe), train_mlp(dense, scalars, y, recipe, aux=aux)
+    assert {k: v.shape for k, v in plain.items()} == {k: v.shape for k, v in with_aux.items()}
+    assert not np.allclose(plain["w1"], with_aux["w1"])  # the extra targets did shape the hidden layer
