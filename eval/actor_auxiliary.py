@@ -18,17 +18,14 @@ what the shipped recipe is. One network per arm in CV. The test split is not rea
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
-from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.segment import segment_text
-from evidence_matcher.matcher.spec import MatcherSpec
 
 from . import verifier_train as vt
-from .corpus import Document, corpus_files, labelled_segments, ladder_rubric, load_documents
-from .fit_split_training import as_document, best, describe, f1
+from .corpus import Document, labelled_segments, ladder_rubric
+from .fit_split_training import best, describe, f1, fit_split_pairs
 
 AUX_WEIGHTS = (0.3, 1.0)
 FOLDS = 5  # verifier_train's default: the same document-grouped folds
@@ -50,16 +47,10 @@ def sentence_targets(docs: list[Document], pairs: vt.PairSet) -> np.ndarray:
 
 
 def main() -> None:
-    from .esco import load_eval_data
-
     started = time.perf_counter()
     recipe = {**vt.RECIPE, "ensemble": 1}
-    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=recipe["item_top_k"], moderate=1.0, strong=1.0)
-    matcher = MatcherSpec(Path.home() / ".cache" / "evidence-matcher", params=retrieval).load()
-    docs = load_documents(corpus_files())
-    short, source = vt.excerpts(docs, recipe["excerpts_per_document"], recipe["excerpt_sentences"], recipe["seed"])
-    every = docs + short
-    pairs = vt.build_pairs(every, matcher, recipe["candidates"], list(range(len(docs))) + source)
+    matcher = vt.retrieval_matcher()
+    every, pairs = vt.corpus_pairs(matcher, recipe)
     aux = sentence_targets(every, pairs)
     known = ~np.isnan(aux[:, 0])
     print(
@@ -96,9 +87,7 @@ def main() -> None:
             flush=True,
         )
 
-    dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
-    _, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
-    fit = vt.build_pairs([as_document(s) for s in samples], matcher, recipe["candidates"])
+    samples, fit = fit_split_pairs(matcher, recipe)
     bids = matcher.rubric_index(ladder_rubric("ic6")).behavior_ids
     print(f"dev fit split ({len(samples)} samples), trained on the whole corpus; seeds 0, 1, 2 and their mean logit:")
     everything = np.ones(len(pairs.y), bool)

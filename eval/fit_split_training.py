@@ -21,11 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evidence_matcher.matcher.decision import DecisionParams
-from evidence_matcher.matcher.spec import MatcherSpec
-
 from . import verifier_train as vt
-from .corpus import Document, Segment, corpus_files, ladder_rubric, load_documents
+from .corpus import Document, Segment, ladder_rubric
 from .dataset import Sample
 
 WEIGHTS = (1, 3, 10)
@@ -41,6 +38,15 @@ def as_document(sample: Sample) -> Document:
         for quote in label.evidence
     ]
     return Document(id=sample.id, ladder="ic6", genre=sample.genre or "other", text=sample.text, segments=segments)
+
+
+def fit_split_pairs(matcher, recipe: dict) -> tuple[list[Sample], vt.PairSet]:
+    """The dev set's fit split and its candidate pairs, labelled from its gold quotes."""
+    from .esco import load_eval_data
+
+    dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
+    _, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
+    return samples, vt.build_pairs([as_document(s) for s in samples], matcher, recipe["candidates"])
 
 
 def sample_counts(samples: list[Sample], pairs: vt.PairSet, bids: list[str], prob: np.ndarray, threshold: float):
@@ -83,18 +89,11 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, rounds: int = 2000) -> tuple[
 
 
 def main() -> None:
-    from .esco import load_eval_data
-
     started = time.perf_counter()
     recipe = {**vt.RECIPE, "ensemble": 1}
-    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=recipe["item_top_k"], moderate=1.0, strong=1.0)
-    matcher = MatcherSpec(Path.home() / ".cache" / "evidence-matcher", params=retrieval).load()
-    docs = load_documents(corpus_files())
-    short, source = vt.excerpts(docs, recipe["excerpts_per_document"], recipe["excerpt_sentences"], recipe["seed"])
-    corpus = vt.build_pairs(docs + short, matcher, recipe["candidates"], list(range(len(docs))) + source)
-    dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
-    _, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
-    fit = vt.build_pairs([as_document(s) for s in samples], matcher, recipe["candidates"])
+    matcher = vt.retrieval_matcher()
+    _, corpus = vt.corpus_pairs(matcher, recipe)
+    samples, fit = fit_split_pairs(matcher, recipe)
     bids = matcher.rubric_index(ladder_rubric("ic6")).behavior_ids
     trainable = np.array([bids[c] not in samples[d].partial for d, c in zip(fit.doc, fit.cols, strict=True)])
     print(f"{len(corpus.y)} corpus pairs, {len(fit.y)} fit-split pairs: {time.perf_counter() - started:.0f} s")

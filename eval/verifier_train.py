@@ -179,6 +179,23 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int, groups:
     )
 
 
+def retrieval_matcher(cache_dir: Path | None = None, recipe: dict = RECIPE) -> Matcher:
+    """Retrieval only (no verifier yet): each sentence's score for a behavior the mean of its
+    ``item_top_k`` closest items, as the product computes it; what the verifier is trained on."""
+    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=recipe["item_top_k"], moderate=1.0, strong=1.0)
+    cache = cache_dir if cache_dir is not None else Path.home() / ".cache" / "evidence-matcher"
+    return MatcherSpec(cache, adapt=False, params=retrieval).load()
+
+
+def corpus_pairs(matcher: Matcher, recipe: dict = RECIPE) -> tuple[list[Document], PairSet]:
+    """The corpus's documents, then the excerpts ``recipe`` cuts from them, and all their candidate pairs
+    (grouped for CV: an excerpt goes with its document)."""
+    docs = load_documents(corpus_files())
+    short, source = excerpts(docs, recipe["excerpts_per_document"], recipe["excerpt_sentences"], recipe["seed"])
+    every = docs + short
+    return every, build_pairs(every, matcher, recipe["candidates"], list(range(len(docs))) + source)
+
+
 def train_mlp(
     dense: np.ndarray,
     scalars: np.ndarray,
@@ -403,10 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     files = args.corpus or corpus_files()
     docs = load_documents(files)
     started = time.perf_counter()
-    # Retrieval only (no verifier yet): the base model, each sentence's score for a
-    # behavior the mean of its item_top_k closest items, as the product computes it.
-    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=RECIPE["item_top_k"], moderate=1.0, strong=1.0)
-    matcher = MatcherSpec(args.cache_dir, adapt=False, params=retrieval).load()
+    matcher = retrieval_matcher(args.cache_dir)
     short, source = excerpts(docs, RECIPE["excerpts_per_document"], RECIPE["excerpt_sentences"], RECIPE["seed"])
     pairs = build_pairs(docs + short, matcher, RECIPE["candidates"], list(range(len(docs))) + source)
     print(
