@@ -29,12 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from evidence_matcher.matcher.decision import DecisionParams, evidence_mask
+from evidence_matcher.matcher.decision import evidence_mask
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.verifier import candidate_pairs
 
 from . import verifier_train as vt
-from .corpus import corpus_files, load_documents
 
 COMPETITION = [
     "logit",
@@ -144,14 +143,7 @@ def head_predict(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     started = time.perf_counter()
-    docs = load_documents(corpus_files())
-    recipe = vt.RECIPE
-    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=recipe["item_top_k"], moderate=1.0, strong=1.0)
-    cache = Path.home() / ".cache" / "evidence-matcher"
-    short, source = vt.excerpts(docs, recipe["excerpts_per_document"], recipe["excerpt_sentences"], recipe["seed"])
-    pairs = vt.build_pairs(
-        docs + short, MatcherSpec(cache, params=retrieval).load(), recipe["candidates"], list(range(len(docs))) + source
-    )
+    _, pairs = vt.corpus_pairs(vt.retrieval_matcher())
     oof = _out_of_fold(pairs)
     context = corpus_context(pairs, oof)
     print(f"corpus pairs and out-of-fold probabilities: {time.perf_counter() - started:.0f} s", flush=True)
@@ -193,7 +185,7 @@ def main() -> None:
     from .esco import load_eval_data
     from .fit import VERIFIER_THRESHOLDS, best_threshold
 
-    matcher = MatcherSpec(cache).load()
+    matcher = MatcherSpec(Path.home() / ".cache" / "evidence-matcher").load()
     dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
     rubric, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
     index = matcher.rubric_index(rubric)
