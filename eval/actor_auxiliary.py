@@ -1,6 +1,6 @@
 """Teach the verifier who acts: auxiliary targets from the corpus's actor and kind labels. An experiment.
 
-    python -m evidence_matcher.eval.actor_auxiliary      # ~15 min on 2 cores
+    python -m evidence_matcher.eval.actor_auxiliary      # ~20 min on 2 cores
 
 Every corpus sentence is labelled with its actor (the person reviewed, someone else, a
 system, no one) and its kind (a deed, a plan, a timeline entry, a consequence...), but the
