@@ -49,7 +49,7 @@ def fit_split_pairs(matcher, recipe: dict) -> tuple[list[Sample], vt.PairSet]:
     return samples, vt.build_pairs([as_document(s) for s in samples], matcher, recipe["candidates"])
 
 
-def sample_counts(samples: list[Sample], pairs: vt.PairSet, bids: list[str], prob: np.ndarray, threshold: float):
+def per_sample_counts(samples: list[Sample], pairs: vt.PairSet, bids: list[str], prob: np.ndarray, threshold: float):
     """(samples, 3) true positives, false positives, false negatives of each sample's behaviors."""
     out = np.zeros((len(samples), 3), np.int64)
     hit = prob >= threshold
@@ -65,8 +65,8 @@ def f1(counts: np.ndarray) -> float:
 
 
 def best(samples, pairs, bids, prob) -> tuple[float, np.ndarray]:
-    threshold = max(THRESHOLDS, key=lambda t: (f1(sample_counts(samples, pairs, bids, prob, t)), t))
-    return float(threshold), sample_counts(samples, pairs, bids, prob, threshold)
+    threshold = max(THRESHOLDS, key=lambda t: (f1(per_sample_counts(samples, pairs, bids, prob, t)), t))
+    return float(threshold), per_sample_counts(samples, pairs, bids, prob, threshold)
 
 
 def describe(samples: list[Sample], counts: np.ndarray, threshold: float) -> str:

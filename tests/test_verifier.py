@@ -344,7 +344,7 @@ def test_the_fit_split_experiment_trains_on_gold_quotes_and_leaves_arguable_beha
     from types import SimpleNamespace
 
     from evidence_matcher.eval.dataset import Label, Sample
-    from evidence_matcher.eval.fit_split_training import as_document, f1, paired_bootstrap, sample_counts
+    from evidence_matcher.eval.fit_split_training import as_document, f1, paired_bootstrap, per_sample_counts
 
     sample = Sample(
         id="s1",
@@ -357,9 +357,9 @@ def test_the_fit_split_experiment_trains_on_gold_quotes_and_leaves_arguable_beha
     assert [(s.quote, s.behaviors, s.actor) for s in doc.segments] == [("I led the review.", ["a.1"], "subject")]
     # Pairs of one document: a.1 and b.1 above the threshold, c.1 below; b.1 is arguable, so not a false positive.
     pairs = SimpleNamespace(doc=np.zeros(3, int), cols=np.array([0, 1, 2]))
-    counts = sample_counts([sample], pairs, ["a.1", "b.1", "c.1"], np.array([0.9, 0.8, 0.1]), 0.5)
+    counts = per_sample_counts([sample], pairs, ["a.1", "b.1", "c.1"], np.array([0.9, 0.8, 0.1]), 0.5)
     assert counts.tolist() == [[1, 0, 0]] and f1(counts) == 1.0
-    counts = sample_counts([sample], pairs, ["a.1", "b.1", "c.1"], np.array([0.1, 0.8, 0.9]), 0.5)
+    counts = per_sample_counts([sample], pairs, ["a.1", "b.1", "c.1"], np.array([0.1, 0.8, 0.9]), 0.5)
     assert counts.tolist() == [[0, 1, 1]] and f1(counts) == 0.0
     low, high, above = paired_bootstrap(np.array([[0, 1, 1]] * 4), np.array([[1, 0, 0]] * 4), rounds=50)
     assert low == high == 1.0 and above == 1.0
