@@ -36,8 +36,7 @@ def sentence_targets(docs: list[Document], pairs: vt.PairSet) -> np.ndarray:
     """(pairs, 2): does the person reviewed act in the pair's sentence, is it a deed; NaN where no label covers it."""
     out = np.full((len(pairs.y), 2), np.nan, np.float32)
     for n, doc in enumerate(docs):
-        labels = {(s.start, s.end): s for s in labelled_segments(doc)[0]}
-        per_row = [labels.get((seg.start, seg.end)) for seg in segment_text(doc.text)]
+        per_row = vt.row_labels(labelled_segments(doc)[0], segment_text(doc.text))
         where = np.flatnonzero(pairs.doc == n)
         for i, row in zip(where, pairs.rows[where], strict=True):
             label = per_row[row] if row < len(per_row) else None
@@ -50,8 +49,8 @@ def main() -> None:
     started = time.perf_counter()
     recipe = {**vt.RECIPE, "ensemble": 1}
     matcher = vt.retrieval_matcher()
-    every, pairs = vt.corpus_pairs(matcher, recipe)
-    aux = sentence_targets(every, pairs)
+    docs, short, pairs = vt.corpus_pairs(matcher, recipe)
+    aux = sentence_targets(docs + short, pairs)
     known = ~np.isnan(aux[:, 0])
     print(
         f"{len(pairs.y)} pairs, {known.mean():.1%} with actor labels ({np.nanmean(aux[:, 0]):.1%} the person reviewed, "

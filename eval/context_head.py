@@ -143,7 +143,7 @@ def head_predict(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     started = time.perf_counter()
-    _, pairs = vt.corpus_pairs(vt.retrieval_matcher())
+    _, _, pairs = vt.corpus_pairs(vt.retrieval_matcher())
     oof = _out_of_fold(pairs)
     context = corpus_context(pairs, oof)
     print(f"corpus pairs and out-of-fold probabilities: {time.perf_counter() - started:.0f} s", flush=True)

@@ -92,7 +92,7 @@ def main() -> None:
     started = time.perf_counter()
     recipe = {**vt.RECIPE, "ensemble": 1}
     matcher = vt.retrieval_matcher()
-    _, corpus = vt.corpus_pairs(matcher, recipe)
+    _, _, corpus = vt.corpus_pairs(matcher, recipe)
     samples, fit = fit_split_pairs(matcher, recipe)
     bids = matcher.rubric_index(ladder_rubric("ic6")).behavior_ids
     trainable = np.array([bids[c] not in samples[d].partial for d, c in zip(fit.doc, fit.cols, strict=True)])

@@ -37,6 +37,7 @@ from evidence_matcher.matcher.verifier import (
 
 from .corpus import (
     Document,
+    LabelledSegment,
     corpus_files,
     corpus_sha256,
     labelled_segments,
@@ -107,6 +108,13 @@ def excerpts(docs: list[Document], per_document: int, sizes: list[int], seed: in
     return out, source
 
 
+def row_labels(labels: list[LabelledSegment], segments) -> list[LabelledSegment | None]:
+    """Each product segment's corpus label (``labelled_segments``), matched by its span; None
+    where no labelled quote covers it."""
+    by_span = {(s.start, s.end): s for s in labels}
+    return [by_span.get((seg.start, seg.end)) for seg in segments]
+
+
 def build_pairs(docs: list[Document], matcher: Matcher, candidates: int, groups: list[int] | None = None) -> PairSet:
     """Every document's candidate pairs, labelled from the corpus. ``groups`` names each
     document's source for grouped cross-validation (default: itself)."""
@@ -132,8 +140,7 @@ def build_pairs(docs: list[Document], matcher: Matcher, candidates: int, groups:
     for n, doc in enumerate(docs):
         analysis, index, feats, column = results[n]
         labels, _ = labelled_segments(doc)
-        by_span = {(s.start, s.end): s for s in labels}
-        seg_gold = [by_span.get((seg.start, seg.end)) for seg in analysis.segments]
+        seg_gold = row_labels(labels, analysis.segments)
         batch = candidate_pairs(analysis, doc.text, index, feats, candidates)
         y = np.array(
             [
@@ -187,13 +194,15 @@ def retrieval_matcher(cache_dir: Path | None = None, recipe: dict = RECIPE) -> M
     return MatcherSpec(cache, adapt=False, params=retrieval).load()
 
 
-def corpus_pairs(matcher: Matcher, recipe: dict = RECIPE) -> tuple[list[Document], PairSet]:
-    """The corpus's documents, then the excerpts ``recipe`` cuts from them, and all their candidate pairs
-    (grouped for CV: an excerpt goes with its document)."""
-    docs = load_documents(corpus_files())
+def corpus_pairs(
+    matcher: Matcher, recipe: dict = RECIPE, files: list[Path] | None = None
+) -> tuple[list[Document], list[Document], PairSet]:
+    """The corpus's documents (``files``, default: all of it), the excerpts ``recipe`` cuts from
+    them, and the candidate pairs of both, documents first (grouped for CV: an excerpt goes
+    with its document)."""
+    docs = load_documents(files or corpus_files())
     short, source = excerpts(docs, recipe["excerpts_per_document"], recipe["excerpt_sentences"], recipe["seed"])
-    every = docs + short
-    return every, build_pairs(every, matcher, recipe["candidates"], list(range(len(docs))) + source)
+    return docs, short, build_pairs(docs + short, matcher, recipe["candidates"], list(range(len(docs))) + source)
 
 
 def train_mlp(
@@ -418,11 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     files = args.corpus or corpus_files()
-    docs = load_documents(files)
     started = time.perf_counter()
     matcher = retrieval_matcher(args.cache_dir)
-    short, source = excerpts(docs, RECIPE["excerpts_per_document"], RECIPE["excerpt_sentences"], RECIPE["seed"])
-    pairs = build_pairs(docs + short, matcher, RECIPE["candidates"], list(range(len(docs))) + source)
+    docs, short, pairs = corpus_pairs(matcher, RECIPE, files)
     print(
         f"{len(docs)} documents + {len(short)} excerpts, {len(pairs.y)} candidate pairs "
         f"({int(pairs.y.sum())} positive); "
