@@ -25,7 +25,6 @@ import numpy as np
 
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
-from evidence_matcher.matcher.segment import segment_text
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.structure import STRUCT_NAMES
 from evidence_matcher.matcher.verifier import (
@@ -65,10 +64,6 @@ RECIPE = {
     "excerpts_per_document": 3,
     "excerpt_sentences": [1, 2, 3],
     "ensemble": 3,
-    # The hidden layer also learns, per sentence, "the person reviewed acts" and "it is a
-    # deed" (the corpus's actor and kind labels), this much of the loss; those outputs are
-    # dropped, so the shipped network's shape does not change. None: not used.
-    "aux_weight": None,
 }
 
 
@@ -118,20 +113,6 @@ def row_labels(labels: list[LabelledSegment], segments) -> list[LabelledSegment 
     where no labelled quote covers it."""
     by_span = {(s.start, s.end): s for s in labels}
     return [by_span.get((seg.start, seg.end)) for seg in segments]
-
-
-def actor_targets(docs: list[Document], pairs: PairSet) -> np.ndarray:
-    """(pairs, 2): does the person reviewed act in the pair's sentence, is it a deed (the
-    corpus's actor and kind labels); NaN where no label covers the sentence."""
-    out = np.full((len(pairs.y), 2), np.nan, np.float32)
-    for n, doc in enumerate(docs):
-        per_row = row_labels(labelled_segments(doc)[0], segment_text(doc.text))
-        where = np.flatnonzero(pairs.doc == n)
-        for i, row in zip(where, pairs.rows[where], strict=True):
-            label = per_row[row] if row < len(per_row) else None
-            if label is not None:
-                out[i] = (label.actor == "subject", label.kind == "deed")
-    return out
 
 
 def build_pairs(docs: list[Document], matcher: Matcher, candidates: int, groups: list[int] | None = None) -> PairSet:
@@ -287,18 +268,13 @@ def train_mlp(
 
 
 def train_ensemble(
-    dense: np.ndarray,
-    scalars: np.ndarray,
-    y: np.ndarray,
-    recipe: dict = RECIPE,
-    use_dense: bool = True,
-    aux: np.ndarray | None = None,
+    dense: np.ndarray, scalars: np.ndarray, y: np.ndarray, recipe: dict = RECIPE, use_dense: bool = True
 ) -> dict[str, np.ndarray]:
     """``recipe["ensemble"]`` MLPs from different seeds, their logits averaged. That is one
     wider MLP (hidden layers side by side, output weights divided by their number), so the
     product's forward pass (``mlp_probabilities``) runs it unchanged."""
     members = [
-        train_mlp(dense, scalars, y, {**recipe, "seed": recipe["seed"] + k}, use_dense, aux)
+        train_mlp(dense, scalars, y, {**recipe, "seed": recipe["seed"] + k}, use_dense)
         for k in range(recipe.get("ensemble", 1))
     ]
     if len(members) == 1:
@@ -355,11 +331,10 @@ def fold_threshold(pairs: PairSet, prob: np.ndarray, mask: np.ndarray) -> float:
     return float(max(GRID, key=lambda t: (doc_f1(pairs, prob, mask, t)[2], t)))
 
 
-def cross_validate(pairs: PairSet, folds: int, recipe: dict, aux: np.ndarray | None = None) -> dict[str, dict]:
+def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
     """Document-grouped k-fold (an excerpt goes with its document). Each variant's threshold
     is chosen on the training folds' own documents (refit there), then scored once on the
-    held-out fold: on its whole documents (``f1``) and on its excerpts (``f1_excerpts``).
-    ``aux``: the recipe's actor targets (``actor_targets``), for the shipped variant."""
+    held-out fold: on its whole documents (``f1``) and on its excerpts (``f1_excerpts``)."""
     from sklearn.metrics import average_precision_score
 
     variants = {
@@ -369,12 +344,8 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict, aux: np.ndarray | N
         "MLP, embeddings + similarities (no structure)": "mlp-nostruct",
         "MLP, embeddings + similarities + structure, trained on whole documents only": "mlp-noexcerpts",
         "MLP, embeddings + similarities + structure (one network)": "mlp-single",
+        "MLP, embeddings + similarities + structure, 3 seeds' logits averaged (shipped)": "mlp",
     }
-    mean = "MLP, embeddings + similarities + structure, 3 seeds' logits averaged"
-    if aux is None:
-        variants[f"{mean} (shipped)"] = "mlp"
-    else:
-        variants |= {mean: "mlp-noaux", f"{mean}, + actor and deed targets (shipped)": "mlp"}
     n_pair = len(PAIR_NAMES)
     out: dict[str, dict] = {}
     for name, kind in variants.items():
@@ -409,14 +380,9 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict, aux: np.ndarray | N
                 threshold = fold_threshold(pairs, prob, train)
             else:
                 scalars = pairs.scalars[:, :n_pair] if kind == "mlp-nostruct" else pairs.scalars
-                trainer = train_ensemble if kind in ("mlp", "mlp-noaux") else train_mlp
+                trainer = train_ensemble if kind == "mlp" else train_mlp
                 weights = trainer(
-                    pairs.dense[train],
-                    scalars[train],
-                    pairs.y[train],
-                    recipe,
-                    use_dense=kind != "mlp-scalars",
-                    aux=aux[train] if kind == "mlp" and aux is not None else None,
+                    pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars"
                 )
                 prob = predict(weights, pairs.dense, scalars)
                 threshold = fold_threshold(pairs, prob, train)
@@ -471,7 +437,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{time.perf_counter() - started:.0f} s",
         flush=True,
     )
-    aux = actor_targets(docs + short, pairs) if RECIPE["aux_weight"] else None
     card: dict = {
         "model": (
             "evidence verifier: MLP over "
@@ -495,11 +460,11 @@ def main(argv: list[str] | None = None) -> int:
         card["cross_validation"] = {
             "folds": args.folds,
             "grouped_by": "document",
-            "variants": cross_validate(pairs, args.folds, RECIPE, aux),
+            "variants": cross_validate(pairs, args.folds, RECIPE),
         }
     if args.cv_only:
         return 0
-    weights = train_ensemble(pairs.dense, pairs.scalars, pairs.y, RECIPE, aux=aux)
+    weights = train_ensemble(pairs.dense, pairs.scalars, pairs.y, RECIPE)
     if args.no_write:
         print(json.dumps(card, indent=1))
         return 0

@@ -365,11 +365,11 @@ def test_the_fit_split_experiment_trains_on_gold_quotes_and_leaves_arguable_beha
     assert low == high == 1.0 and above == 1.0
 
 
-def test_the_actor_targets_read_who_acts_in_each_pairs_sentence_from_the_corpus_labels():
+def test_the_actor_experiment_reads_who_acts_in_each_pairs_sentence_from_the_corpus_labels():
     from types import SimpleNamespace
 
+    from evidence_matcher.eval.actor_auxiliary import sentence_targets
     from evidence_matcher.eval.corpus import Document, Segment
-    from evidence_matcher.eval.verifier_train import actor_targets
 
     doc = Document(
         id="d1",
@@ -383,13 +383,13 @@ def test_the_actor_targets_read_who_acts_in_each_pairs_sentence_from_the_corpus_
     )
     # Three pairs on sentence 0, one on sentence 1, one on a sentence no label covers (out of range).
     pairs = SimpleNamespace(y=np.zeros(5), doc=np.zeros(5, int), rows=np.array([0, 0, 0, 1, 7]))
-    targets = actor_targets([doc], pairs)
+    targets = sentence_targets([doc], pairs)
     assert targets[:4].tolist() == [[1.0, 1.0]] * 3 + [[0.0, 0.0]]
     assert np.isnan(targets[4]).all()
 
 
 def test_auxiliary_targets_leave_the_verifiers_weights_in_the_shipped_shape():
-    from evidence_matcher.eval.verifier_train import RECIPE, train_ensemble, train_mlp
+    from evidence_matcher.eval.verifier_train import RECIPE, train_mlp
 
     rng = np.random.default_rng(0)
     dense, scalars = rng.normal(size=(300, 6)).astype(np.float32), rng.normal(size=(300, 2)).astype(np.float32)
@@ -399,6 +399,3 @@ def test_auxiliary_targets_leave_the_verifiers_weights_in_the_shipped_shape():
     plain, with_aux = train_mlp(dense, scalars, y, recipe), train_mlp(dense, scalars, y, recipe, aux=aux)
     assert {k: v.shape for k, v in plain.items()} == {k: v.shape for k, v in with_aux.items()}
     assert not np.allclose(plain["w1"], with_aux["w1"])  # the extra targets did shape the hidden layer
-    # The recipe's ensemble passes them to each member: its first member is that network.
-    merged = train_ensemble(dense, scalars, y, {**recipe, "ensemble": 2}, aux=aux)
-    assert merged["w1"].shape == (8, 16) and np.allclose(merged["w1"][:, :8], with_aux["w1"])
