@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     bids = matcher.rubric_index(ladder_rubric("ic6")).behavior_ids
     print(f"dev fit split ({len(samples)} samples), trained on the whole corpus; seeds 0, 1, 2 and their mean logit:")
     everything = np.ones(len(pairs.y), bool)
+    # The targets were chosen on the fit split before the p6-* samples joined it: those are the check.
+    later = np.array([s.id.startswith(LATER) for s in samples])
+    incident = np.array([s.genre == "incident-review" for s in samples])
     for name, weight in arms.items():
         logits, each = [], []
         for seed in SEEDS:
@@ -106,9 +109,6 @@ def main(argv: list[str] | None = None) -> None:
             each.append(f"{f1(best(samples, fit, bids, prob)[1]):.3f}")
         threshold, counts = best(samples, fit, bids, 1.0 / (1.0 + np.exp(-np.mean(logits, axis=0))))
         print(f"  {name}: seeds {' / '.join(each)}; mean logit {describe(samples, counts, threshold)}", flush=True)
-        # The targets were chosen on the fit split before the p6-* samples joined it: those are the check.
-        later = np.array([s.id.startswith(LATER) for s in samples])
-        incident = np.array([s.genre == "incident-review" for s in samples])
         print(
             f"    at that threshold: earlier samples ({(~later).sum()}) {f1(counts[~later]):.3f}, "
             f"{LATER}* ({later.sum()}) {f1(counts[later]):.3f}, "

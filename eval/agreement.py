@@ -15,7 +15,7 @@ Only the fit split is used, so nothing here reads the test split.
 from __future__ import annotations
 
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from .dataset import Sample, load_dataset
@@ -69,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     matcher = MatcherSpec(Path.home() / ".cache" / "evidence-matcher").load()
     index = matcher.rubric_index(rubric)
     found = [{m.behavior_id for m in matcher.decide(a, index).matches} for a in analyze_samples(matcher, dev, index)]
-    genres = defaultdict(int)
-    for s in dev:
-        genres[s.genre] += 1
+    genres = Counter(s.genre for s in dev)
     print(f"{len(pairs)} fit-split samples ({', '.join(f'{n} {g}' for g, n in genres.items())}); micro-F1:")
     rows = {
         "second labelling against the dev labels": agreement([s.gold for s in second], dev),
