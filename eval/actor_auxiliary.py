@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
 
-    samples, fit = fit_split_pairs(matcher, recipe)
+    samples, fit = fit_split_pairs(matcher, recipe, pairs.bank)
     bids = matcher.rubric_index(ladder_rubric("ic6")).behavior_ids
     print(f"dev fit split ({len(samples)} samples), trained on the whole corpus; seeds 0, 1, 2 and their mean logit:")
     everything = np.ones(len(pairs.y), bool)

@@ -40,13 +40,14 @@ def as_document(sample: Sample) -> Document:
     return Document(id=sample.id, ladder="ic6", genre=sample.genre or "other", text=sample.text, segments=segments)
 
 
-def fit_split_pairs(matcher, recipe: dict) -> tuple[list[Sample], vt.PairSet]:
-    """The dev set's fit split and its candidate pairs, labelled from its gold quotes."""
+def fit_split_pairs(matcher, recipe: dict, bank=None) -> tuple[list[Sample], vt.PairSet]:
+    """The dev set's fit split and its candidate pairs, labelled from its gold quotes; ``bank``:
+    the corpus's evidence bank (``corpus_pairs(...)[2].bank``), read as the product reads it."""
     from .esco import load_eval_data
 
     dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
     _, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
-    return samples, vt.build_pairs([as_document(s) for s in samples], matcher, recipe["candidates"])
+    return samples, vt.build_pairs([as_document(s) for s in samples], matcher, recipe["candidates"], bank=bank)
 
 
 def per_sample_counts(samples: list[Sample], pairs: vt.PairSet, bids: list[str], prob: np.ndarray, threshold: float):
@@ -93,7 +94,7 @@ def main() -> None:
     recipe = {**vt.RECIPE, "ensemble": 1}
     matcher = vt.retrieval_matcher()
     _, _, corpus = vt.corpus_pairs(matcher, recipe)
-    samples, fit = fit_split_pairs(matcher, recipe)
+    samples, fit = fit_split_pairs(matcher, recipe, corpus.bank)
     bids = matcher.rubric_index(ladder_rubric("ic6")).behavior_ids
     trainable = np.array([bids[c] not in samples[d].partial for d, c in zip(fit.doc, fit.cols, strict=True)])
     print(f"{len(corpus.y)} corpus pairs, {len(fit.y)} fit-split pairs: {time.perf_counter() - started:.0f} s")

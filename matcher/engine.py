@@ -202,7 +202,7 @@ class Matcher:
         """What the verifier reads of an index (behavior text vectors...), once per index."""
         held = self._features.get(id(index))
         if held is None or held[0] is not index:
-            held = (index, index_features(index))
+            held = (index, index_features(index, self.verifier.bank if self.verifier else None))
             self._features[id(index)] = held
         return held[1]
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .evidence_bank import BANK_NAMES, BankView, EvidenceBank, bank_features
 from .structure import STRUCT_NAMES, segment_structure
 
 if TYPE_CHECKING:
@@ -32,7 +33,19 @@ if TYPE_CHECKING:
     from .decision import Analysis
 
 VERIFIER_DIR = Path(__file__).resolve().parent / "verifier"
-PAIR_NAMES = ["score", "sim_text", "sim_sentence", "rank", "margin", "zscore", "doc_rank", "doc_gap", "has_examples"]
+BANK_PATH = VERIFIER_DIR / "bank.npz"
+PAIR_NAMES = [
+    "score",
+    "sim_text",
+    "sim_sentence",
+    "rank",
+    "margin",
+    "zscore",
+    "doc_rank",
+    "doc_gap",
+    "has_examples",
+    *BANK_NAMES,
+]
 
 
 @dataclass
@@ -53,9 +66,10 @@ class IndexFeatures:
     sentence_rows: np.ndarray  # (rows,) bool: the row is a behavior's text or one of its sentences
     has_examples: np.ndarray  # (behaviors,) 1.0 where the behavior has examples
     vectors: np.ndarray  # (rows, dim) every index row, for text-sentence similarities
+    bank: BankView | None = None  # the evidence bank's rows for this rubric, if it has any
 
 
-def index_features(index: RubricIndex) -> IndexFeatures:
+def index_features(index: RubricIndex, bank: EvidenceBank | None = None) -> IndexFeatures:
     n = len(index.behavior_ids)
     vectors = index.vectors.index.reconstruct_n(0, index.vectors.index.ntotal)
     text_vec = np.zeros((n, vectors.shape[1]), dtype=np.float32)
@@ -70,7 +84,8 @@ def index_features(index: RubricIndex) -> IndexFeatures:
             sentence_rows[row] = True
         elif suffix.startswith("ex"):
             has_examples[col] = 1.0
-    return IndexFeatures(text_vec, sentence_rows, has_examples, vectors)
+    view = bank.view(index.rubric.id, index.behavior_ids) if bank is not None else None
+    return IndexFeatures(text_vec, sentence_rows, has_examples, vectors, view)
 
 
 def candidate_pairs(
@@ -120,6 +135,7 @@ def candidate_pairs(
         ],
         axis=1,
     ).astype(np.float32)
+    pair = np.concatenate([pair, bank_features(feats.bank, analysis.vectors, rows, cols)], axis=1)
     struct = segment_structure(text, analysis.segments)[rows]
     dense = np.concatenate([s, s * b], axis=1).astype(np.float32)
     return PairBatch(rows, cols, dense, np.concatenate([pair, struct], axis=1))
@@ -138,6 +154,7 @@ class Verifier:
 
     weights: dict[str, np.ndarray]
     card: dict = field(default_factory=dict)
+    bank: EvidenceBank | None = None  # the corpus's labelled sentences, read as neighbours (evidence_bank)
 
     @property
     def candidates(self) -> int:
@@ -159,7 +176,8 @@ class Verifier:
         with np.load(folder / "weights.npz") as data:
             weights = {k: data[k].astype(np.float32) for k in data.files}
         card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
-        return cls(weights, card)
+        bank = folder / BANK_PATH.name
+        return cls(weights, card, EvidenceBank.load(bank) if bank.is_file() else None)
 
     def predict(self, batch: PairBatch) -> np.ndarray:
         if len(batch.rows) == 0:
