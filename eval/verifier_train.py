@@ -26,7 +26,7 @@ import numpy as np
 
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
-from evidence_matcher.matcher.evidence_bank import EvidenceBank
+from evidence_matcher.matcher.evidence_bank import BANK_NAMES, EvidenceBank
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.structure import STRUCT_NAMES
 from evidence_matcher.matcher.verifier import (
@@ -166,10 +166,10 @@ def build_pairs(
     read: dict[int, int] = {}  # document -> the fold whose bank rows it may not read
     if bank_recipe is not None:
         bank, row_group = _corpus_bank(results, seg_golds, groups[:whole])
-        fold = np.array([zlib.crc32(str(g).encode()) % bank_recipe["bank_folds"] for g in row_group])
+        fold = np.array([fold_of(g, bank_recipe["bank_folds"]) for g in row_group])
         for n, g in enumerate(groups):
             if _share(f"drop{g}") >= bank_recipe["bank_drop"]:
-                read[n] = zlib.crc32(str(g).encode()) % bank_recipe["bank_folds"]
+                read[n] = fold_of(g, bank_recipe["bank_folds"])
     views: dict[tuple, IndexFeatures] = {}
     for n, doc in enumerate(docs):
         analysis, index, feats, column = results[n]
@@ -376,11 +376,17 @@ def doc_f1(pairs: PairSet, prob: np.ndarray, mask: np.ndarray, threshold: float)
 GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
 
+def fold_of(group: int, folds: int) -> int:
+    """A document's fold: fixed by its number, shared by CV and the evidence bank's out-of-fold
+    reading (so a held-out document's bank features come from the training folds alone)."""
+    return zlib.crc32(str(group).encode()) % folds
+
+
 def grouped_folds(pairs: PairSet, folds: int):
     """(train, test) pair indices of document-grouped k-fold: an excerpt goes with its document."""
-    from sklearn.model_selection import GroupKFold
-
-    return GroupKFold(n_splits=folds).split(pairs.y, pairs.y, pairs.group)
+    fold = np.array([fold_of(g, folds) for g in range(int(pairs.group.max()) + 1)])[pairs.group]
+    for k in range(folds):
+        yield np.flatnonzero(fold != k), np.flatnonzero(fold == k)
 
 
 def fold_threshold(pairs: PairSet, prob: np.ndarray, mask: np.ndarray) -> float:
@@ -400,7 +406,8 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
         "MLP, embeddings + similarities (no structure)": "mlp-nostruct",
         "MLP, embeddings + similarities + structure, trained on whole documents only": "mlp-noexcerpts",
         "MLP, embeddings + similarities + structure (one network)": "mlp-single",
-        "MLP, embeddings + similarities + structure, 3 seeds' logits averaged (shipped)": "mlp",
+        "MLP, everything but the evidence bank, 3 seeds (the previous release)": "mlp-nobank",
+        "MLP, embeddings + similarities + structure + evidence bank, 3 seeds' logits averaged (shipped)": "mlp",
     }
     n_pair = len(PAIR_NAMES)
     out: dict[str, dict] = {}
@@ -436,7 +443,9 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
                 threshold = fold_threshold(pairs, prob, train)
             else:
                 scalars = pairs.scalars[:, :n_pair] if kind == "mlp-nostruct" else pairs.scalars
-                trainer = train_ensemble if kind == "mlp" else train_mlp
+                if kind == "mlp-nobank":
+                    scalars = np.delete(scalars, [PAIR_NAMES.index(n) for n in BANK_NAMES], axis=1)
+                trainer = train_ensemble if kind in ("mlp", "mlp-nobank") else train_mlp
                 weights = trainer(
                     pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars"
                 )

@@ -5,14 +5,15 @@ each (sentence, behavior) pair a probability. It reads the sentence's embedding,
 elementwise product with the behavior's text embedding (so it learns which parts of
 meaning matter, not just the cosine), the similarities retrieval computed (to the
 behavior's text, its sentences and its examples; rank and margin within the sentence
-and within the document), and the sentence's structure (``matcher.structure``: its
-section, who acts, tense, shape). It is a small MLP trained on the project's labelled
+and within the document), the sentence's structure (``matcher.structure``: its
+section, who acts, tense, shape), and what the corpus's labelled sentences nearest to it
+were filed under (``matcher.evidence_bank``). It is a small MLP trained on the project's labelled
 corpus (``eval/datasets/train/``, eleven ladders, whole documents and short excerpts of
 them) by ``python -m evidence_matcher.eval.verifier_train``; its weights and model card
 ship in ``matcher/verifier/``. Inference is numpy only.
 
 Because it reads behavior *text* and similarities rather than behavior ids, it applies
-to any ladder, with or without examples.
+to any ladder, with or without examples, with or without a bank.
 """
 
 from __future__ import annotations
