@@ -4,7 +4,7 @@ The verifier reads one (sentence, behavior) pair through the behavior's *text*, 
 bi-encoder's sense of which of two neighbouring behaviors a sentence shows is coarse: most
 of its false flags on the dev set were the right sentence filed under a neighbouring
 behavior. The corpus holds thousands of sentences that careful labelling already filed (on
-the IC6 ladder alone ~8,000, a quarter of them evidence). Their nearest ones to a new
+the IC6 ladder alone 10,498, 2,297 of them evidence). Their nearest ones to a new
 sentence say what the same kind of sentence was labelled before: a k-nearest-neighbour
 vote, and how close the sentence comes to the bank's evidence of each behavior. The
 verifier reads these beside its other features (``PAIR_NAMES``'s ``bank_*``); for a ladder
