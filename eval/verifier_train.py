@@ -162,7 +162,8 @@ def build_pairs(
             chunk = numbers[start : start + 16]
             for n, analysis in zip(chunk, matcher.analyze_many([docs[n].text for n in chunk], index), strict=True):
                 results[n] = (analysis, index, feats, column)
-    seg_golds = [row_labels(labelled_segments(doc)[0], results[n][0].segments) for n, doc in enumerate(docs)]
+    doc_labels = [labelled_segments(doc)[0] for doc in docs]
+    seg_golds = [row_labels(labels, results[n][0].segments) for n, labels in enumerate(doc_labels)]
     read: dict[int, int] = {}  # document -> the fold whose bank rows it may not read
     if bank_recipe is not None:
         bank, row_group = _corpus_bank(results, seg_golds, groups[:whole])
@@ -173,8 +174,7 @@ def build_pairs(
     views: dict[tuple, IndexFeatures] = {}
     for n, doc in enumerate(docs):
         analysis, index, feats, column = results[n]
-        labels, _ = labelled_segments(doc)
-        seg_gold = seg_golds[n]
+        labels, seg_gold = doc_labels[n], seg_golds[n]
         if bank is not None and (bank_recipe is None or n in read):
             key = (index.rubric.id, read.get(n))
             if key not in views:  # one view per rubric and fold
