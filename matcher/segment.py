@@ -39,6 +39,14 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _MARKUP = re.compile(r"(\*\*|__|`|~~)|\[([^\]]*)\]\([^)]*\)")
 
 _TERMINAL = re.compile(r"[.!?:;,]\s*$")
+# A line that ends a thought (a question, a closing bracket, a colon, a full stop) followed by a
+# line that opens like a new one (a capital, a quote): pasted forms put a prompt and its answer,
+# or "Org: ..." / "Nominator: ..." fields, on consecutive lines. The sentence breaker joins
+# "...(Product, Regulatory, etc.)\nSegun sat down with..." into one sentence, so the question
+# would ride along in the answer's citation; here the answer starts a block of its own.
+_ENDS_LINE = re.compile(r"[.!?:)\]]\s*$")
+_OPENS_LINE = re.compile(r"^[A-Z\"“‘'(]")
+_FIELD_LINE = re.compile(r"^[A-Z][\w /&'’-]{0,30}:\s+\S")
 MIN_WORDS = 4  # fewer words than this cannot evidence a behavior ("Q3 wins", "Page 2")
 CLAUSE_SPLIT_WORDS = 45
 
@@ -120,12 +128,21 @@ def _blocks(text: str) -> list[tuple[int, int, str]]:
             close()
             current = [start, end]
             continue
+        if current is not None and _starts_anew(text[current[0] : current[1]], body):
+            close()
         if current is None:
             current = [start, end]
         else:
             current[1] = end  # a wrapped line continues its paragraph or list item
     close()
     return blocks
+
+
+def _starts_anew(previous: str, line: str) -> bool:
+    """Does this unindented line start a new block rather than wrap the open one?"""
+    if line[:1].isspace():
+        return False  # an indented line continues its list item
+    return bool(_FIELD_LINE.match(line)) or (bool(_ENDS_LINE.search(previous)) and bool(_OPENS_LINE.match(line)))
 
 
 def _is_plain_heading(line: str, following: str) -> bool:

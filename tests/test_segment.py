@@ -120,3 +120,27 @@ def test_each_timestamped_line_of_a_chat_export_or_timeline_is_its_own_segment()
         "10:21 ruth.m: lag is falling, and the generation id\nhas been stable for five minutes",
         "I paused the rollout at 10:20 and the lag cleared by 10:30.",
     ]
+
+
+def test_a_prompt_and_its_answer_on_consecutive_lines_are_separate_segments():
+    # Pasted forms: a numbered prompt with its answer on the next line; fields one per line.
+    text = (
+        "Retro notes for INC-5120, held on the Friday after.\n"
+        "Attendees: Adaeze Nwosu (IC), Marcus Webb, Lin Qiao\n"
+        "Facilitator: Sunita Rao from the mobile team\n\n"
+        "5. Describe the candidate's work with cross-functional partners (Product, Regulatory, etc.)\n"
+        "Segun sat down with the regulatory affairs team to walk through our reporting obligations.\n"
+        "Would you want to work with him again?\nI'd happily work with him on anything.\n\n"
+        "I led the migration of all\nservices to the new region in March.\n"
+    )
+    quotes = [s.quote for s in segment_text(text)]
+    assert quotes == [
+        "Retro notes for INC-5120, held on the Friday after.",
+        "Attendees: Adaeze Nwosu (IC), Marcus Webb, Lin Qiao",
+        "Facilitator: Sunita Rao from the mobile team",
+        "Describe the candidate's work with cross-functional partners (Product, Regulatory, etc.)",
+        "Segun sat down with the regulatory affairs team to walk through our reporting obligations.",
+        "Would you want to work with him again?",
+        "I'd happily work with him on anything.",
+        "I led the migration of all\nservices to the new region in March.",  # a wrapped line stays
+    ]
