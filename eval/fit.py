@@ -280,4 +280,27 @@ def fit_on_dataset(
         params, stats = refit_threshold(samples, analyses, index, reference, fitted_on, index.embedder.model_id)
     else:
         params, stats = fit_params(samples, analyses, index, fitted_on, index.embedder.model_id)
+    if params.decision == "verifier" and matcher.verifier is not None and matcher.verifier.fallback is not None:
+        params, stats = fit_without_bank(matcher, samples, index, params, stats, progress)
     return params, stats, path
+
+
+# What the fallback network's probabilities set; the rest (item_top_k, max_rank) is the verifier's.
+WITHOUT_BANK_FIELDS = ("threshold", "moderate", "strong", "judge_floor", "max_citations", "citation_margin")
+
+
+def fit_without_bank(
+    matcher, samples: list[Sample], index: RubricIndex, params: DecisionParams, stats: dict, progress: bool = False
+) -> tuple[DecisionParams, dict]:
+    """The same fit for a rubric with no evidence-bank rows: the dev set read with the bank
+    hidden, so the verifier's fallback network decides (``matcher.verifier.FALLBACK_PATH``)."""
+    from .analysis import analyze_samples
+
+    hidden = matcher.without_bank()
+    analyses = analyze_samples(hidden, samples, hidden.rubric_index(index.rubric), progress=progress)
+    alone, alone_stats = fit_verifier_params(samples, analyses, index, params.fitted_on, params.model_id)
+    without = {name: getattr(alone, name) for name in WITHOUT_BANK_FIELDS}
+    return params.model_copy(update={"without_bank": without}), {
+        **stats,
+        "without_bank_fit_micro_f1": alone_stats["fit_micro_f1"],
+    }

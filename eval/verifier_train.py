@@ -30,7 +30,9 @@ from evidence_matcher.matcher.evidence_bank import BANK_NAMES, EvidenceBank
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.structure import STRUCT_NAMES
 from evidence_matcher.matcher.verifier import (
+    BANK_COLUMNS,
     BANK_PATH,
+    FALLBACK_PATH,
     PAIR_NAMES,
     VERIFIER_DIR,
     IndexFeatures,
@@ -444,7 +446,7 @@ def cross_validate(pairs: PairSet, folds: int, recipe: dict) -> dict[str, dict]:
             else:
                 scalars = pairs.scalars[:, :n_pair] if kind == "mlp-nostruct" else pairs.scalars
                 if kind == "mlp-nobank":
-                    scalars = np.delete(scalars, [PAIR_NAMES.index(n) for n in BANK_NAMES], axis=1)
+                    scalars = np.delete(scalars, BANK_COLUMNS, axis=1)
                 trainer = train_ensemble if kind in ("mlp", "mlp-nobank") else train_mlp
                 weights = trainer(
                     pairs.dense[train], scalars[train], pairs.y[train], recipe, use_dense=kind != "mlp-scalars"
@@ -537,11 +539,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv_only:
         return 0
     weights = train_ensemble(pairs.dense, pairs.scalars, pairs.y, RECIPE)
+    # The fallback for a rubric with no bank rows: the same recipe without the bank's columns.
+    fallback = train_ensemble(pairs.dense, np.delete(pairs.scalars, BANK_COLUMNS, axis=1), pairs.y, RECIPE)
+    card["no_bank_fallback"] = {
+        "file": FALLBACK_PATH.name,
+        "pair_features": [n for n in PAIR_NAMES if n not in BANK_NAMES],
+        "why": "decides a rubric the evidence bank has no rows of: by corpus CV with every held-out document read "
+        "without a bank it beats the bank network with its bank columns zeroed "
+        "(python -m evidence_matcher.eval.no_bank_fallback)",
+    }
     if args.no_write:
         print(json.dumps(card, indent=1))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "weights.npz", **weights)
+    np.savez_compressed(args.out / FALLBACK_PATH.name, **fallback)
     pairs.bank.save(args.out / BANK_PATH.name)
     write_model_card(
         args.out,
@@ -551,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         "evidence encoder's vectors, similarities from retrieval, and the sentence's structure. Trained on the corpus "
         "only; its decision threshold is fitted on the IC6 dev set's fit split (matcher/thresholds.json).",
     )
-    print(f"wrote {args.out}/weights.npz and card.json")
+    print(f"wrote {args.out}/weights.npz, {FALLBACK_PATH.name}, {BANK_PATH.name} and card.json")
     return 0
 
 

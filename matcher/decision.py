@@ -71,6 +71,11 @@ class DecisionParams(BaseModel):
     citation_margin: float = Field(
         1.0, ge=0, description="Cite only sentences scoring within this margin of the best one."
     )
+    without_bank: dict[str, int | float] = Field(
+        default_factory=dict,
+        description="The verifier's fields fitted again for a rubric with no evidence-bank rows, which its "
+        "fallback network decides (threshold, strengths, citations, judge gate).",
+    )
     fitted_on: str = ""
     model_id: str = ""
 

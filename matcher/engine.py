@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -207,7 +207,8 @@ class Matcher:
         return held[1]
 
     def params_for(self, index: RubricIndex) -> DecisionParams:
-        """The thresholds for this index: a taxonomy's own when they were fitted for its model's vectors."""
+        """The thresholds for this index: a taxonomy's own when they were fitted for its model's vectors,
+        the verifier's fallback's for a rubric with no evidence-bank rows."""
         taxonomy = self.taxonomy_params
         if (
             taxonomy is not None
@@ -216,7 +217,15 @@ class Matcher:
             and taxonomy.model_id == index.embedder.model_id
         ):
             return taxonomy
+        if self.params.without_bank and self.verifier is not None:
+            if self.verifier.uses_fallback(self.index_features(index)):
+                return DecisionParams.model_validate(self.params.model_dump() | self.params.without_bank)
         return self.params
+
+    def without_bank(self) -> Matcher:
+        """This matcher as it decides a rubric the evidence bank has no rows of (for fitting those thresholds)."""
+        assert self.verifier is not None
+        return replace(self, verifier=self.verifier.without_bank(), _features={})
 
     def decide(self, analysis: Analysis, index: RubricIndex) -> MatchResult:
         return decide(analysis, index, self.params_for(index))

@@ -19,7 +19,7 @@ to any ladder, with or without examples, with or without a bank.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 VERIFIER_DIR = Path(__file__).resolve().parent / "verifier"
 BANK_PATH = VERIFIER_DIR / "bank.npz"
+# The network for a ladder with no bank rows (one a user imports): trained on the same pairs
+# without the bank's columns. It decides such a ladder better than the bank network with its
+# bank columns zeroed, by corpus CV (``python -m evidence_matcher.eval.no_bank_fallback``).
+FALLBACK_PATH = VERIFIER_DIR / "weights.no-bank.npz"
 PAIR_NAMES = [
     "score",
     "sim_text",
@@ -47,6 +51,7 @@ PAIR_NAMES = [
     "has_examples",
     *BANK_NAMES,
 ]
+BANK_COLUMNS = [PAIR_NAMES.index(name) for name in BANK_NAMES]  # what the fallback network does not read
 
 
 @dataclass
@@ -142,6 +147,11 @@ def candidate_pairs(
     return PairBatch(rows, cols, dense, np.concatenate([pair, struct], axis=1))
 
 
+def _load_weights(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as data:  # plain arrays only: no pickle
+        return {k: data[k].astype(np.float32) for k in data.files}
+
+
 def mlp_probabilities(weights: dict[str, np.ndarray], dense: np.ndarray, scalars: np.ndarray) -> np.ndarray:
     """The MLP's forward pass: standardised scalars beside the dense features, one ReLU layer, a sigmoid."""
     x = np.concatenate([dense, (scalars - weights["scalar_mean"]) / weights["scalar_std"]], axis=1)
@@ -156,6 +166,7 @@ class Verifier:
     weights: dict[str, np.ndarray]
     card: dict = field(default_factory=dict)
     bank: EvidenceBank | None = None  # the corpus's labelled sentences, read as neighbours (evidence_bank)
+    fallback: dict[str, np.ndarray] | None = None  # weights for a rubric with no bank rows (FALLBACK_PATH)
 
     @property
     def candidates(self) -> int:
@@ -174,15 +185,27 @@ class Verifier:
     @classmethod
     def load(cls, folder: Path = VERIFIER_DIR) -> Verifier:
         folder = Path(folder)
-        with np.load(folder / "weights.npz") as data:
-            weights = {k: data[k].astype(np.float32) for k in data.files}
         card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
-        bank = folder / BANK_PATH.name
-        return cls(weights, card, EvidenceBank.load(bank) if bank.is_file() else None)
+        bank, fallback = folder / BANK_PATH.name, folder / FALLBACK_PATH.name
+        return cls(
+            _load_weights(folder / "weights.npz"),
+            card,
+            EvidenceBank.load(bank) if bank.is_file() else None,
+            _load_weights(fallback) if fallback.is_file() else None,
+        )
 
-    def predict(self, batch: PairBatch) -> np.ndarray:
+    def without_bank(self) -> Verifier:
+        """The same verifier as it decides for a rubric the bank has no rows of (fitting its thresholds)."""
+        return replace(self, bank=None)
+
+    def uses_fallback(self, feats: IndexFeatures) -> bool:
+        return feats.bank is None and self.fallback is not None
+
+    def predict(self, batch: PairBatch, fallback: bool = False) -> np.ndarray:
         if len(batch.rows) == 0:
             return np.zeros(0, dtype=np.float32)
+        if fallback and self.fallback is not None:
+            return mlp_probabilities(self.fallback, batch.dense, np.delete(batch.scalars, BANK_COLUMNS, axis=1))
         return mlp_probabilities(self.weights, batch.dense, batch.scalars)
 
     def probabilities(self, analysis: Analysis, text: str, index: RubricIndex, feats: IndexFeatures) -> np.ndarray:
@@ -191,5 +214,5 @@ class Verifier:
         out = np.zeros(analysis.scores.shape, dtype=np.float32)
         batch = candidate_pairs(analysis, text, index, feats, self.candidates)
         if len(batch.rows):
-            out[batch.rows, batch.cols] = self.predict(batch)
+            out[batch.rows, batch.cols] = self.predict(batch, self.uses_fallback(feats))
         return out

@@ -5,6 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from evidence_matcher.eval.corpus import corpus_files, ladder_rubric, load_documents
+from evidence_matcher.eval.fit import WITHOUT_BANK_FIELDS
 from evidence_matcher.matcher.evidence_bank import BANK_NAMES, MIN_ROWS, EvidenceBank, bank_features
 from evidence_matcher.matcher.verifier import BANK_PATH, PAIR_NAMES, Verifier, candidate_pairs
 from tests.conftest import SHARED
@@ -82,3 +83,25 @@ def test_the_matcher_reads_the_bank_for_its_ladder_and_none_for_another(real_mat
     bare = candidate_pairs(analysis, text, index, replace(feats, bank=None), 20)
     assert not bare.scalars[:, first : has + 1].any()
     assert np.array_equal(bare.scalars[:, :first], batch.scalars[:, :first])
+
+
+def test_a_ladder_without_bank_rows_is_decided_by_the_fallback_with_its_own_thresholds(real_matcher):
+    text = (
+        "I led the rollback of the payments deploy and wrote the postmortem the same week.\n\n"
+        "I mentored two engineers on the team through their first on-call rotations."
+    )
+    verifier, params = real_matcher.verifier, real_matcher.params
+    assert verifier.fallback is not None and (BANK_PATH.parent / verifier.card["no_bank_fallback"]["file"]).is_file()
+    # The fallback reads every pair feature but the bank's: its first layer is that much narrower.
+    assert verifier.fallback["w1"].shape[0] == verifier.weights["w1"].shape[0] - len(BANK_NAMES)
+    assert set(params.without_bank) == set(WITHOUT_BANK_FIELDS)  # fitted with the dev set read without a bank
+    index = real_matcher.rubric_index()
+    assert real_matcher.params_for(index) == params  # IC6 has bank rows: the bank network and its thresholds
+    hidden = real_matcher.without_bank()
+    assert hidden.verifier.uses_fallback(hidden.index_features(index))
+    assert hidden.params_for(index).threshold == params.without_bank["threshold"]
+    with_bank = real_matcher.analyze_many([text], index)[0].evidence
+    without = hidden.analyze_many([text], index)[0].evidence
+    assert ((with_bank > 0) == (without > 0)).all()  # the same candidates, scored by another network
+    assert not np.allclose(with_bank, without)
+    assert real_matcher.index_features(index).bank is not None  # hiding it made a copy: the matcher keeps its bank
