@@ -297,7 +297,7 @@ def fit_without_bank(
     from .analysis import analyze_samples
 
     hidden = matcher.without_bank()
-    analyses = analyze_samples(hidden, samples, hidden.rubric_index(index.rubric), progress=progress)
+    analyses = analyze_samples(hidden, samples, index, progress=progress)  # the same index, its bank unread
     alone, alone_stats = fit_verifier_params(samples, analyses, index, params.fitted_on, params.model_id)
     without = {name: getattr(alone, name) for name in WITHOUT_BANK_FIELDS}
     return params.model_copy(update={"without_bank": without}), {

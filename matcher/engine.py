@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -219,8 +220,14 @@ class Matcher:
             return taxonomy
         if self.params.without_bank and self.verifier is not None:
             if self.verifier.uses_fallback(self.index_features(index)):
-                return DecisionParams.model_validate(self.params.model_dump() | self.params.without_bank)
+                return self.params_without_bank
         return self.params
+
+    @cached_property
+    def params_without_bank(self) -> DecisionParams:
+        """The thresholds with the fallback's fitted values in place (built once: ``params_for``
+        is called for every batch and document)."""
+        return DecisionParams.model_validate(self.params.model_dump() | self.params.without_bank)
 
     def without_bank(self) -> Matcher:
         """This matcher as it decides a rubric the evidence bank has no rows of (for fitting those thresholds)."""

@@ -128,7 +128,7 @@ def _blocks(text: str) -> list[tuple[int, int, str]]:
             close()
             current = [start, end]
             continue
-        if current is not None and _starts_anew(text[current[0] : current[1]], body):
+        if current is not None and _starts_anew(lines[number - 1], body):  # the open block's last line
             close()
         if current is None:
             current = [start, end]
@@ -139,7 +139,7 @@ def _blocks(text: str) -> list[tuple[int, int, str]]:
 
 
 def _starts_anew(previous: str, line: str) -> bool:
-    """Does this unindented line start a new block rather than wrap the open one?"""
+    """Does ``line`` start a new block rather than wrap the open one, whose last line is ``previous``?"""
     if line[:1].isspace():
         return False  # an indented line continues its list item
     return bool(_FIELD_LINE.match(line)) or (bool(_ENDS_LINE.search(previous)) and bool(_OPENS_LINE.match(line)))
