@@ -27,15 +27,20 @@ import hashlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from evidence_matcher.errors import DatasetError
 from evidence_matcher.rubrics.model import Rubric
+
+if TYPE_CHECKING:
+    from evidence_matcher.index.rubric_index import RubricIndex
+    from evidence_matcher.matcher.decision import Analysis
 
 Actor = Literal["subject", "other", "system", "none"]
 Kind = Literal[
@@ -117,6 +122,22 @@ LADDERS: dict[str, tuple[str, str, str]] = {
         "dropbox",
     ),
 }
+
+
+def analyzed(docs: list[Document], matcher) -> Iterator[tuple[int, RubricIndex, Analysis]]:
+    """Each document's number, its ladder's index and the matcher's analysis of it, a ladder at a
+    time (in name order, 16 documents a batch): the pass every trainer and experiment starts from."""
+    by_ladder: dict[str, list[int]] = {}
+    for n, doc in enumerate(docs):
+        by_ladder.setdefault(doc.ladder, []).append(n)
+    for ladder in sorted(by_ladder):
+        index, numbers = matcher.rubric_index(ladder_rubric(ladder)), by_ladder[ladder]
+        for start in range(0, len(numbers), 16):
+            chunk = numbers[start : start + 16]
+            yield from (
+                (n, index, a)
+                for n, a in zip(chunk, matcher.analyze_many([docs[n].text for n in chunk], index), strict=True)
+            )
 
 
 @cache

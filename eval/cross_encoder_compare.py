@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from sklearn.metrics import average_precision_score
 
-from evidence_matcher.eval.corpus import corpus_files, labelled_segments, ladder_rubric, load_documents
+from evidence_matcher.eval.corpus import analyzed, corpus_files, labelled_segments, load_documents
 from evidence_matcher.eval.verifier_train import RECIPE, build_pairs, doc_f1, predict, train_mlp
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.spec import MatcherSpec
@@ -38,31 +38,20 @@ def main() -> None:
     K = 5
     rows = []  # (doc_idx, sentence, heading, behavior text, col, label)
     gold = {}
-    for ladder in sorted({d.ladder for d in docs}):
-        idx = m.rubric_index(ladder_rubric(ladder))
+    for i, idx, a in analyzed(docs, m):
+        d = docs[i]
         texts = {b.id: b.text for b in idx.rubric.behaviors}
-        mine = [(i, d) for i, d in enumerate(docs) if d.ladder == ladder]
-        for start in range(0, len(mine), 16):
-            chunk = mine[start : start + 16]
-            for (i, d), a in zip(chunk, m.analyze_many([d.text for _, d in chunk], idx), strict=True):
-                labels, _ = labelled_segments(d)
-                by = {(s.start, s.end): s for s in labels}
-                gold[i] = {(ladder, b) for s in labels for b in s.behaviors}
-                order = np.argsort(-a.scores, axis=1)[:, :K]
-                for r, seg in enumerate(a.segments):
-                    lab = by.get((seg.start, seg.end))
-                    for c in order[r]:
-                        bid = idx.behavior_ids[c]
-                        rows.append(
-                            (
-                                i,
-                                seg.clean,
-                                seg.heading,
-                                texts[bid],
-                                (ladder, bid),
-                                int(bool(lab) and bid in lab.behaviors),
-                            )
-                        )
+        labels, _ = labelled_segments(d)
+        by = {(s.start, s.end): s for s in labels}
+        gold[i] = {(d.ladder, b) for s in labels for b in s.behaviors}
+        order = np.argsort(-a.scores, axis=1)[:, :K]
+        for r, seg in enumerate(a.segments):
+            lab = by.get((seg.start, seg.end))
+            for c in order[r]:
+                bid = idx.behavior_ids[c]
+                rows.append(
+                    (i, seg.clean, seg.heading, texts[bid], (d.ladder, bid), int(bool(lab) and bid in lab.behaviors))
+                )
     train = [r for r in rows if docs[r[0]].id not in test_ids]
     test = [r for r in rows if docs[r[0]].id in test_ids]
     pos = [r for r in train if r[5]]

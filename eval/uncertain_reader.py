@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import verifier_train as vt
-from .corpus import corpus_files, labelled_segments, ladder_rubric, load_documents
+from .corpus import analyzed, corpus_files, labelled_segments, ladder_rubric, load_documents
 from .fit_split_training import best, describe, fit_split_pairs, paired_bootstrap
 
 BUDGET = 20_000
@@ -44,26 +44,21 @@ def training_rows(matcher) -> list[tuple[str, str, int]]:
     """(sentence with heading, behavior text, label) for the corpus's labelled sentences."""
     docs = load_documents(corpus_files())
     rows = []
-    for ladder in sorted({d.ladder for d in docs}):
-        index = matcher.rubric_index(ladder_rubric(ladder))
+    for n, index, analysis in analyzed(docs, matcher):
         texts = {b.id: b.text for b in index.rubric.behaviors}
-        mine = [d for d in docs if d.ladder == ladder]
-        for start in range(0, len(mine), 16):
-            chunk = mine[start : start + 16]
-            for doc, analysis in zip(chunk, matcher.analyze_many([d.text for d in chunk], index), strict=True):
-                labels = {(s.start, s.end): s for s in labelled_segments(doc)[0]}
-                order = np.argsort(-analysis.scores, axis=1)[:, :POSITIVE_RANKS]
-                for r, segment in enumerate(analysis.segments):
-                    label = labels.get((segment.start, segment.end))
-                    if label is None:
-                        continue
-                    evidence = set(label.behaviors)
-                    for rank, c in enumerate(order[r]):
-                        bid = index.behavior_ids[c]
-                        y = int(bid in evidence)
-                        negative_ranks = EVIDENCE_NEGATIVE_RANKS if evidence else OTHER_NEGATIVE_RANKS
-                        if y or rank < negative_ranks:
-                            rows.append((_first(segment), texts[bid], y))
+        labels = {(s.start, s.end): s for s in labelled_segments(docs[n])[0]}
+        order = np.argsort(-analysis.scores, axis=1)[:, :POSITIVE_RANKS]
+        for r, segment in enumerate(analysis.segments):
+            label = labels.get((segment.start, segment.end))
+            if label is None:
+                continue
+            evidence = set(label.behaviors)
+            for rank, c in enumerate(order[r]):
+                bid = index.behavior_ids[c]
+                y = int(bid in evidence)
+                negative_ranks = EVIDENCE_NEGATIVE_RANKS if evidence else OTHER_NEGATIVE_RANKS
+                if y or rank < negative_ranks:
+                    rows.append((_first(segment), texts[bid], y))
     return rows
 
 

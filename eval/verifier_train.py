@@ -44,6 +44,7 @@ from evidence_matcher.matcher.verifier import (
 from .corpus import (
     Document,
     LabelledSegment,
+    analyzed,
     corpus_files,
     corpus_sha256,
     labelled_segments,
@@ -152,18 +153,12 @@ def build_pairs(
     }
     gold_sets, ladders, genres = [], [], []
     found = total = 0
-    by_ladder: dict[str, list[int]] = {}
-    for i, doc in enumerate(docs):
-        by_ladder.setdefault(doc.ladder, []).append(i)
     results: dict[int, tuple] = {}
-    for ladder, numbers in by_ladder.items():
-        index = matcher.rubric_index(ladder_rubric(ladder))
-        feats = index_features(index)
-        column = {b: c for c, b in enumerate(index.behavior_ids)}
-        for start in range(0, len(numbers), 16):
-            chunk = numbers[start : start + 16]
-            for n, analysis in zip(chunk, matcher.analyze_many([docs[n].text for n in chunk], index), strict=True):
-                results[n] = (analysis, index, feats, column)
+    per_index: dict[str, tuple] = {}  # rubric id -> its features and behavior columns, read once
+    for n, index, analysis in analyzed(docs, matcher):
+        if index.rubric.id not in per_index:
+            per_index[index.rubric.id] = (index_features(index), {b: c for c, b in enumerate(index.behavior_ids)})
+        results[n] = (analysis, index, *per_index[index.rubric.id])
     doc_labels = [labelled_segments(doc)[0] for doc in docs]
     seg_golds = [row_labels(labels, results[n][0].segments) for n, labels in enumerate(doc_labels)]
     read: dict[int, int] = {}  # document -> the fold whose bank rows it may not read
