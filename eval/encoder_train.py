@@ -43,6 +43,10 @@ RECIPE = {
     "learning_rate": 3e-4,
     "seed": 0,
     "hard_negatives": "nearest other behavior text of the same ladder",
+    # Also pair each evidence sentence with another document's sentence of the same behavior,
+    # against a sentence of the nearest other behavior: the evidence bank reads sentence
+    # neighbours, and behavior-text pairs alone do not teach neighbours to part by behavior.
+    "sentence_pairs": False,
 }
 
 
@@ -63,19 +67,26 @@ def training_pairs(docs: list[Document], with_examples: bool = True) -> list[tup
     return pairs
 
 
-def nearest_other_behaviors(model, docs: list[Document]) -> dict[str, str]:
-    """ladder:behavior id -> the text of the most similar other behavior of its ladder (base model)."""
+def neighbours_by_similarity(model, docs: list[Document]) -> dict[str, list[tuple[str, str]]]:
+    """ladder:behavior id -> the other behaviors of its ladder, most similar first (base model),
+    as (ladder:behavior id, text)."""
     import numpy as np
 
-    out: dict[str, str] = {}
+    out: dict[str, list[tuple[str, str]]] = {}
     for ladder in sorted({d.ladder for d in docs} | {"ic6"}):
         behaviors = [b for b in ladder_rubric(ladder).behaviors if b.kind != "note"]
         vectors = model.encode([b.text for b in behaviors], normalize_embeddings=True)
         sims = vectors @ vectors.T
-        np.fill_diagonal(sims, -1)
+        np.fill_diagonal(sims, -np.inf)
         for i, b in enumerate(behaviors):
-            out[f"{ladder}:{b.id}"] = behaviors[int(sims[i].argmax())].text
+            order = [int(j) for j in np.argsort(-sims[i]) if j != i]
+            out[f"{ladder}:{b.id}"] = [(f"{ladder}:{behaviors[j].id}", behaviors[j].text) for j in order]
     return out
+
+
+def nearest_other_behaviors(model, docs: list[Document]) -> dict[str, str]:
+    """ladder:behavior id -> the text of the most similar other behavior of its ladder (base model)."""
+    return {key: ranked[0][1] for key, ranked in neighbours_by_similarity(model, docs).items()}
 
 
 def train_adapter(
@@ -84,15 +95,56 @@ def train_adapter(
     """The evidence encoder's adapter: corpus pairs, the nearest other behavior as a hard negative."""
     from sentence_transformers import SentenceTransformer
 
-    negatives = {}
-    if recipe.get("hard_negatives"):
+    ranked: dict[str, list[tuple[str, str]]] = {}
+    if recipe.get("hard_negatives") or recipe.get("sentence_pairs"):
         base = SentenceTransformer(str(default_model_dir()), device="cpu", local_files_only=True)
-        negatives = nearest_other_behaviors(base, docs)
+        ranked = neighbours_by_similarity(base, docs)
+    negatives = {key: others[0][1] for key, others in ranked.items()} if recipe.get("hard_negatives") else {}
     pairs = training_pairs(docs)
-    return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, negatives, threads, log)
+    if not recipe.get("sentence_pairs"):
+        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, negatives, threads, log)
+    with_negative = [(key, a, p, negatives[key]) for key, a, p in pairs]
+    by_behavior = sentences_by_behavior(docs)
+    neighbour = {key: [k for k, _ in others] for key, others in ranked.items()}
+
+    def for_epoch(epoch: int) -> list[Pair]:
+        rng = random.Random(recipe["seed"] * 1000 + epoch)
+        return with_negative + sentence_pairs(by_behavior, neighbour, rng)
+
+    return train_lora_adapter(for_epoch, out_dir, recipe, None, threads, log)
 
 
-Pair = tuple[str, str, str]  # (key: no two in a batch, anchor, positive)
+def sentences_by_behavior(docs: list[Document]) -> dict[str, list[tuple[str, str]]]:
+    """ladder:behavior id -> [(document id, evidence sentence)] of the corpus."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for doc in docs:
+        for seg in labelled_segments(doc)[0]:
+            for behavior in sorted(seg.behaviors):
+                out.setdefault(f"{doc.ladder}:{behavior}", []).append((doc.id, seg.clean))
+    return out
+
+
+def sentence_pairs(
+    by_behavior: dict[str, list[tuple[str, str]]], neighbours: dict[str, list[str]], rng: random.Random
+) -> list[Pair]:
+    """One (key, sentence, another document's sentence of that behavior, a sentence of the nearest
+    other behavior that has corpus sentences) per evidence sentence; drawn afresh each epoch."""
+    out: list[Pair] = []
+    for key in sorted(by_behavior):
+        shows = {s for _, s in by_behavior[key]}
+        negatives: list[str] = []
+        for other in neighbours.get(key, []):
+            negatives = [s for _, s in by_behavior.get(other, []) if s not in shows]  # both: no negative
+            if negatives:
+                break
+        for doc_id, sentence in by_behavior[key]:
+            others = [s for d, s in by_behavior[key] if d != doc_id]
+            if others and negatives:
+                out.append((key, sentence, rng.choice(others), rng.choice(negatives)))
+    return out
+
+
+Pair = tuple[str, ...]  # (key: no two in a batch, anchor, positive[, hard negative])
 
 
 def train_lora_adapter(
@@ -143,9 +195,11 @@ def train_lora_adapter(
     started = time.perf_counter()
     model.train()
     for step, batch in enumerate(batches, start=1):
-        columns = [features([a for _, a, _ in batch]), features([p for _, _, p in batch])]
+        columns = [features([pair[1] for pair in batch]), features([pair[2] for pair in batch])]
         if negatives:  # the neighbour a reader must tell apart, as an extra candidate
-            columns.append(features([negatives[key] for key, _, _ in batch]))
+            columns.append(features([negatives[pair[0]] for pair in batch]))
+        elif len(batch[0]) == 4:  # each pair brings its own hard negative
+            columns.append(features([pair[3] for pair in batch]))
         loss = loss_fn(columns, None)
         optimizer.zero_grad()
         loss.backward()
@@ -196,10 +250,15 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus", type=Path, nargs="*", default=None, help="default: the corpus but VERIFIER_ONLY's files"
     )
     parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
+    parser.add_argument(
+        "--sentence-pairs", action="store_true", help="also pair evidence sentences with each other (recipe v3)"
+    )
     args = parser.parse_args(argv)
     files = args.corpus or encoder_corpus(corpus_files())
     docs = load_documents(files)
     recipe = {**RECIPE, "epochs": args.epochs}
+    if args.sentence_pairs:
+        recipe.update(version=3, sentence_pairs=True)
     stats = train_adapter(docs, args.out, recipe)
     card = {
         "model": "evidence encoder: LoRA adapter for sentence-transformers/all-MiniLM-L6-v2",

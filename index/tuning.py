@@ -21,12 +21,14 @@ import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from evidence_matcher.rubrics.model import Rubric
 
 from .embedders import model_fingerprint
 from .rubric_index import index_items
 
+PairT = TypeVar("PairT", bound=tuple[str, ...])  # (behavior key, texts...)
 RECIPE = {"version": 1, "epochs": 1, "batch_size": 32, "learning_rate": 2e-5, "seed": 0}
 MARKER = "evidence_tuning.json"
 
@@ -51,14 +53,14 @@ def training_pairs(rubric: Rubric, seed: int) -> list[tuple[str, str, str]]:
     return pairs
 
 
-def distinct_behavior_batches(pairs: list[tuple[str, str, str]], size: int) -> list[list[tuple[str, str, str]]]:
-    """Batches in which no behavior appears twice: in-batch negatives must be real negatives."""
-    batches: list[list] = []
+def distinct_behavior_batches(pairs: list[PairT], size: int) -> list[list[PairT]]:
+    """Batches in which no behavior (a pair's first item) appears twice: in-batch negatives must be real negatives."""
+    batches: list[list[PairT]] = []
     pending = list(pairs)
     while pending:
-        batch: list[tuple[str, str, str]] = []
+        batch: list[PairT] = []
         used: set[str] = set()
-        rest: list[tuple[str, str, str]] = []
+        rest: list[PairT] = []
         for pair in pending:
             if pair[0] in used or len(batch) == size:
                 rest.append(pair)

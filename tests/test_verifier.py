@@ -404,3 +404,26 @@ def test_auxiliary_targets_leave_the_verifiers_weights_in_the_shipped_shape():
     plain, with_aux = train_mlp(dense, scalars, y, recipe), train_mlp(dense, scalars, y, recipe, aux=aux)
     assert {k: v.shape for k, v in plain.items()} == {k: v.shape for k, v in with_aux.items()}
     assert not np.allclose(plain["w1"], with_aux["w1"])  # the extra targets did shape the hidden layer
+
+
+def test_sentence_pairs_pair_documents_and_take_negatives_from_the_nearest_behavior_with_sentences():
+    """Encoder recipe v3's sentence pairs: the positive comes from another document, the hard
+    negative from the nearest behavior that has corpus sentences, and never shows the anchor's behavior."""
+    import random
+
+    from evidence_matcher.eval.encoder_train import sentence_pairs
+
+    by_behavior = {
+        "l:a": [("d1", "I wrote the runbook."), ("d2", "I drafted the guide."), ("d3", "Both: runbook and SLO.")],
+        "l:b": [("d3", "Both: runbook and SLO."), ("d4", "I set the SLO.")],
+        "l:c": [("d5", "I hired two engineers.")],
+    }
+    neighbours = {"l:a": ["l:x", "l:b", "l:c"], "l:b": ["l:a"], "l:c": ["l:x"]}  # l:x has no sentences
+    pairs = sentence_pairs(by_behavior, neighbours, random.Random(0))
+    docs = {s: d for rows in by_behavior.values() for d, s in rows}
+    assert {p[1] for p in pairs if p[0] == "l:a"} == {s for _, s in by_behavior["l:a"]}
+    for key, anchor, positive, negative in pairs:
+        assert docs[positive] != docs[anchor] and positive in {s for _, s in by_behavior[key]}
+        assert negative not in {s for _, s in by_behavior[key]}  # a sentence of both behaviors is no negative
+    assert {p[3] for p in pairs if p[0] == "l:a"} == {"I set the SLO."}
+    assert not [p for p in pairs if p[0] == "l:c"]  # no other-document positive, no negative: left out
