@@ -84,11 +84,6 @@ def neighbours_by_similarity(model, docs: list[Document]) -> dict[str, list[tupl
     return out
 
 
-def nearest_other_behaviors(model, docs: list[Document]) -> dict[str, str]:
-    """ladder:behavior id -> the text of the most similar other behavior of its ladder (base model)."""
-    return {key: ranked[0][1] for key, ranked in neighbours_by_similarity(model, docs).items()}
-
-
 def train_adapter(
     docs: list[Document], out_dir: Path, recipe: dict = RECIPE, threads: int | None = None, log=print
 ) -> dict:
@@ -251,14 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
     parser.add_argument(
-        "--sentence-pairs", action="store_true", help="also pair evidence sentences with each other (recipe v3)"
+        "--sentence-pairs",
+        action="store_true",
+        help="pair evidence sentences with each other too (recipe v4; not shipped)",
     )
     args = parser.parse_args(argv)
     files = args.corpus or encoder_corpus(corpus_files())
     docs = load_documents(files)
     recipe = {**RECIPE, "epochs": args.epochs}
     if args.sentence_pairs:
-        recipe.update(version=3, sentence_pairs=True)
+        recipe.update(version=4, sentence_pairs=True)
     stats = train_adapter(docs, args.out, recipe)
     card = {
         "model": "evidence encoder: LoRA adapter for sentence-transformers/all-MiniLM-L6-v2",

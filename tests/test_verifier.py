@@ -407,7 +407,7 @@ def test_auxiliary_targets_leave_the_verifiers_weights_in_the_shipped_shape():
 
 
 def test_sentence_pairs_pair_documents_and_take_negatives_from_the_nearest_behavior_with_sentences():
-    """Encoder recipe v3's sentence pairs: the positive comes from another document, the hard
+    """Encoder recipe v4's sentence pairs: the positive comes from another document, the hard
     negative from the nearest behavior that has corpus sentences, and never shows the anchor's behavior."""
     import random
 
