@@ -50,17 +50,21 @@ RECIPE = {
 }
 
 
-def training_pairs(docs: list[Document], with_examples: bool = True) -> list[tuple[str, str, str]]:
-    """(ladder:behavior id, evidence sentence or example, behavior text)."""
-    texts: dict[str, dict[str, str]] = {}
-    pairs: list[tuple[str, str, str]] = []
+def evidence_sentences(docs: list[Document]) -> list[tuple[str, str, str]]:
+    """(document id, ladder:behavior id, evidence sentence) per behavior of each labelled sentence, in corpus order."""
+    out: list[tuple[str, str, str]] = []
     for doc in docs:
-        if doc.ladder not in texts:
-            texts[doc.ladder] = {b.id: b.text for b in ladder_rubric(doc.ladder).behaviors}
-        labelled, _ = labelled_segments(doc)
-        for seg in labelled:
-            for behavior in sorted(seg.behaviors):
-                pairs.append((f"{doc.ladder}:{behavior}", seg.clean, texts[doc.ladder][behavior]))
+        for seg in labelled_segments(doc)[0]:
+            out += [(doc.id, f"{doc.ladder}:{behavior}", seg.clean) for behavior in sorted(seg.behaviors)]
+    return out
+
+
+def training_pairs(sentences: list[tuple[str, str, str]], with_examples: bool = True) -> list[tuple[str, str, str]]:
+    """(ladder:behavior id, evidence sentence or example, behavior text), from ``evidence_sentences``."""
+    texts: dict[str, str] = {}
+    for ladder in sorted({key.split(":", 1)[0] for _, key, _ in sentences}):
+        texts.update({f"{ladder}:{b.id}": b.text for b in ladder_rubric(ladder).behaviors})
+    pairs = [(key, sentence, texts[key]) for _, key, sentence in sentences]
     if with_examples:
         for behavior in ladder_rubric("ic6").behaviors:
             pairs += [(f"ic6:{behavior.id}", example, behavior.text) for example in behavior.examples]
@@ -90,32 +94,32 @@ def train_adapter(
     """The evidence encoder's adapter: corpus pairs, the nearest other behavior as a hard negative."""
     from sentence_transformers import SentenceTransformer
 
-    ranked: dict[str, list[tuple[str, str]]] = {}
-    if recipe.get("hard_negatives") or recipe.get("sentence_pairs"):
-        base = SentenceTransformer(str(default_model_dir()), device="cpu", local_files_only=True)
-        ranked = neighbours_by_similarity(base, docs)
-    negatives = {key: others[0][1] for key, others in ranked.items()} if recipe.get("hard_negatives") else {}
-    pairs = training_pairs(docs)
+    sentences = evidence_sentences(docs)
+    pairs: list[Pair] = list(training_pairs(sentences))
+    if not (recipe.get("hard_negatives") or recipe.get("sentence_pairs")):
+        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log)
+    base = SentenceTransformer(str(default_model_dir()), device="cpu", local_files_only=True)
+    ranked = neighbours_by_similarity(base, docs)
+    # The neighbour a reader must tell apart, as an extra candidate (sentence pairs bring their
+    # own negatives, so with them every pair carries one).
+    pairs = [(key, a, p, ranked[key][0][1]) for key, a, p in pairs]
     if not recipe.get("sentence_pairs"):
-        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, negatives, threads, log)
-    with_negative = [(key, a, p, ranked[key][0][1]) for key, a, p in pairs]
-    by_behavior = sentences_by_behavior(docs)
+        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log)
+    by_behavior = sentences_by_behavior(sentences)
     neighbour = {key: [k for k, _ in others] for key, others in ranked.items()}
 
     def for_epoch(epoch: int) -> list[Pair]:
         rng = random.Random(recipe["seed"] * 1000 + epoch)
-        return with_negative + sentence_pairs(by_behavior, neighbour, rng)
+        return pairs + sentence_pairs(by_behavior, neighbour, rng)
 
-    return train_lora_adapter(for_epoch, out_dir, recipe, None, threads, log)
+    return train_lora_adapter(for_epoch, out_dir, recipe, threads, log)
 
 
-def sentences_by_behavior(docs: list[Document]) -> dict[str, list[tuple[str, str]]]:
-    """ladder:behavior id -> [(document id, evidence sentence)] of the corpus."""
+def sentences_by_behavior(sentences: list[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """ladder:behavior id -> [(document id, evidence sentence)], from ``evidence_sentences``."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for doc in docs:
-        for seg in labelled_segments(doc)[0]:
-            for behavior in sorted(seg.behaviors):
-                out.setdefault(f"{doc.ladder}:{behavior}", []).append((doc.id, seg.clean))
+    for doc_id, key, sentence in sentences:
+        out.setdefault(key, []).append((doc_id, sentence))
     return out
 
 
@@ -146,13 +150,11 @@ def train_lora_adapter(
     pairs_for_epoch: Callable[[int], list[Pair]],
     out_dir: Path,
     recipe: dict,
-    negatives: dict[str, str] | None = None,
     threads: int | None = None,
     log=print,
 ) -> dict:
-    """A LoRA adapter on all-MiniLM-L6-v2 from each epoch's (key, anchor, positive) pairs,
-    MultipleNegativesRankingLoss over batches in which no key appears twice; ``negatives`` maps a key
-    to one more hard candidate.
+    """A LoRA adapter on all-MiniLM-L6-v2 from each epoch's (key, anchor, positive[, hard negative])
+    pairs (all of one length), MultipleNegativesRankingLoss over batches in which no key appears twice.
     Seeded; writes the adapter only (``peft``) into ``out_dir``. Shared by every adapter the project ships."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -191,9 +193,7 @@ def train_lora_adapter(
     model.train()
     for step, batch in enumerate(batches, start=1):
         columns = [features([pair[1] for pair in batch]), features([pair[2] for pair in batch])]
-        if negatives:  # the neighbour a reader must tell apart, as an extra candidate
-            columns.append(features([negatives[pair[0]] for pair in batch]))
-        elif len(batch[0]) == 4:  # each pair brings its own hard negative
+        if len(batch[0]) == 4:  # each pair brings its own hard negative
             columns.append(features([pair[3] for pair in batch]))
         loss = loss_fn(columns, None)
         optimizer.zero_grad()
