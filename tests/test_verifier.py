@@ -427,3 +427,27 @@ def test_sentence_pairs_pair_documents_and_take_negatives_from_the_nearest_behav
         assert negative not in {s for _, s in by_behavior[key]}  # a sentence of both behaviors is no negative
     assert {p[3] for p in pairs if p[0] == "l:a"} == {"I set the SLO."}
     assert not [p for p in pairs if p[0] == "l:c"]  # no other-document positive, no negative: left out
+
+
+def test_an_adapter_trains_on_the_base_model_it_is_given_with_the_layers_the_recipe_names(tmp_path):
+    """``encoder_train --base-model`` (measuring a larger model): the LoRA adapter is trained on that
+    folder, not the bundled one, and adapts the layers named (MPNet calls its attention q k v o)."""
+    import shutil
+
+    from evidence_matcher.eval.encoder_train import RECIPE, train_lora_adapter
+    from evidence_matcher.index.embedders import default_model_dir, model_fingerprint
+
+    base = tmp_path / "another-model"
+    shutil.copytree(default_model_dir(), base)
+    pairs = [
+        ("l:a", "I wrote the incident runbook.", "Writes runbooks."),
+        ("l:b", "I hired two engineers.", "Hires engineers."),
+        ("l:c", "I set the SLO for checkout.", "Sets SLOs."),
+        ("l:d", "I mentored a new engineer.", "Mentors others."),
+    ]
+    recipe = {**RECIPE, "epochs": 1, "batch_size": 2, "target_modules": ["query", "value"]}
+    stats = train_lora_adapter(lambda epoch: pairs, tmp_path / "adapter", recipe, log=lambda _: None, base_dir=base)
+    config = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == str(base)
+    assert set(config["target_modules"]) == {"query", "value"}
+    assert stats["steps"] == 2 and stats["base_model_fingerprint"] == model_fingerprint(base)

