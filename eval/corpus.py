@@ -334,14 +334,32 @@ def write_model_card(folder: Path, title: str, card: dict, intended: str) -> Non
     (Path(folder) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
 
 
+def as_sample(doc: Document) -> dict:
+    """A document in the dev set's format (``evidence eval`` scores it): per behavior, its quotes."""
+    spans: dict[str, list[str]] = {}
+    for seg in doc.segments:
+        for behavior in seg.behaviors:
+            spans.setdefault(behavior, []).append(seg.quote)
+    labels = [{"behavior": b, "evidence": quotes} for b, quotes in spans.items()]
+    return {"id": doc.id, "genre": doc.genre, "text": doc.text, "labels": labels}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m evidence_matcher.eval.corpus FILE...``: check files and print their counts."""
-    paths = [Path(p) for p in (argv if argv is not None else sys.argv[1:])] or corpus_files()
+    """``python -m evidence_matcher.eval.corpus FILE...``: check files and print their counts;
+    with ``--as-dataset``, print them in the dev set's format instead (documents written for
+    training but never trained on can be scored by ``evidence eval``)."""
+    args = list(argv if argv is not None else sys.argv[1:])
+    as_dataset = "--as-dataset" in args
+    paths = [Path(p) for p in args if p != "--as-dataset"] or corpus_files()
     try:
         docs = load_documents(paths)
     except DatasetError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
+    if as_dataset:
+        for doc in docs:
+            print(json.dumps(as_sample(doc), ensure_ascii=False))
+        return 0
     print(json.dumps(summary(docs), indent=1))
     for doc in docs:
         _, missing = labelled_segments(doc)

@@ -118,6 +118,38 @@ def test_the_corpus_is_large_balanced_and_every_quote_verbatim():
     assert not texts & {json.loads(line)["text"] for line in DEV.read_text().splitlines() if line.strip()}
 
 
+def test_a_corpus_document_becomes_a_dev_set_sample_that_evidence_eval_scores(tmp_path, capsys):
+    """``python -m evidence_matcher.eval.corpus --as-dataset FILE``: documents written for training
+    and never trained on (eval/datasets/not-kept/) are scored like the dev set."""
+    from evidence_matcher.eval.corpus import ladder_rubric, main
+
+    doc = {
+        "id": "n-1",
+        "ladder": "ic6",
+        "genre": "incident-review",
+        "text": "Severity: SEV2. Ana paged the database team. Ana chose to fail over and wrote why in the channel.",
+        "segments": [
+            {"quote": "Severity: SEV2.", "behaviors": [], "actor": "none", "kind": "metadata"},
+            {"quote": "Ana paged the database team.", "behaviors": [], "actor": "subject", "kind": "deed"},
+            {
+                "quote": "Ana chose to fail over and wrote why in the channel.",
+                "behaviors": ["decision-making.1", "communication.1"],
+                "actor": "subject",
+                "kind": "deed",
+            },
+        ],
+    }
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps(doc) + "\n")
+    assert main(["--as-dataset", str(path)]) == 0
+    out = tmp_path / "samples.jsonl"
+    out.write_text(capsys.readouterr().out)
+    (sample,) = load_dataset(out, ladder_rubric("ic6"))  # the bundled IC6: no ../shared needed
+    assert sample.genre == "incident-review" and sample.gold == {"decision-making.1", "communication.1"}
+    start = doc["text"].index("Ana chose")
+    assert sample.spans("communication.1") == [(start, len(doc["text"]))]
+
+
 def test_corpus_errors_name_the_file_line_and_problem(tmp_path):
     good = {
         "id": "x-1",
