@@ -1,9 +1,9 @@
 """Would a larger base model lift the verifier? Measured, for the README; not part of the product.
 
     python -m evidence_matcher.eval.base_model_compare MPNET_DIR     # ~45 min on 2 cores
-    # and with an adapter trained for it (~1 h an epoch here; at batch 32 it outgrew 24 GB: README):
+    # and with an adapter trained for it (~72 min an epoch here; at batch 32 it outgrew 24 GB: README):
     python -m evidence_matcher.eval.encoder_train --base-model MPNET_DIR --target-modules q k v o dense \
-        --epochs 1 --out ADAPTER_DIR
+        --batch-size 16 --epochs 1 --out ADAPTER_DIR
     python -m evidence_matcher.eval.base_model_compare MPNET_DIR mpnet+adapter --adapter ADAPTER_DIR
 
 Every change to the verifier's inputs since the evidence bank has landed within about 0.01 of

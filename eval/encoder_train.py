@@ -256,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
     parser.add_argument(
+        "--batch-size", type=int, default=RECIPE["batch_size"], help="smaller for a larger model (memory)"
+    )
+    parser.add_argument(
         "--sentence-pairs",
         action="store_true",
         help="pair evidence sentences with each other too (recipe v4; not shipped)",
@@ -276,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = args.corpus or encoder_corpus(corpus_files())
     docs = load_documents(files)
-    recipe = {**RECIPE, "epochs": args.epochs, "target_modules": args.target_modules}
+    recipe = {**RECIPE, "epochs": args.epochs, "batch_size": args.batch_size, "target_modules": args.target_modules}
     if args.sentence_pairs:
         recipe.update(version=4, sentence_pairs=True)
     stats = train_adapter(docs, args.out, recipe, base_dir=args.base_model)
