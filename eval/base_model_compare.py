@@ -33,23 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from evidence_matcher.matcher.decision import DecisionParams
-from evidence_matcher.matcher.spec import MatcherSpec
-
 from . import verifier_train as vt
 from .corpus import ladder_rubric
 from .fit_split_training import best, describe, fit_split_pairs, paired_bootstrap
 
 CACHE = Path.home() / ".cache" / "evidence-matcher"
-
-
-def arm_matcher(model_dir: Path | None, encoder: bool):
-    """A retrieval-only matcher (as ``verifier_train.retrieval_matcher``) on another model's vectors."""
-    r = vt.RECIPE
-    retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=r["item_top_k"], moderate=1.0, strong=1.0)
-    backend = "auto" if model_dir is None else "torch"  # no ONNX export of a model only measured here
-    spec = MatcherSpec(CACHE, model_dir=model_dir, backend=backend, adapt=False, params=retrieval, encoder=encoder)
-    return spec.load()
 
 
 def run_arm(name: str, matcher, out: Path) -> np.ndarray:
@@ -73,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     from evidence_matcher.index.encoder import ensure_merged_model
 
     arms = {
-        "mpnet": lambda: arm_matcher(args.mpnet, encoder=False),
-        "minilm": lambda: arm_matcher(None, encoder=False),
-        "shipped": lambda: arm_matcher(None, encoder=True),
-        "mpnet+adapter": lambda: arm_matcher(ensure_merged_model(args.mpnet, CACHE, args.adapter), encoder=False),
+        "mpnet": lambda: vt.retrieval_matcher(CACHE, model_dir=args.mpnet, encoder=False),
+        "minilm": lambda: vt.retrieval_matcher(CACHE, encoder=False),
+        "shipped": lambda: vt.retrieval_matcher(CACHE),
+        "mpnet+adapter": lambda: vt.retrieval_matcher(
+            CACHE, model_dir=ensure_merged_model(args.mpnet, CACHE, args.adapter), encoder=False
+        ),
     }
     parser = argparse.ArgumentParser(prog="python -m evidence_matcher.eval.base_model_compare")
     parser.add_argument("mpnet", type=Path, help="the all-mpnet-base-v2 model folder")

@@ -238,12 +238,19 @@ def _corpus_bank(results: dict[int, tuple], seg_golds: list, groups: list[int]) 
     return EvidenceBank.build(np.concatenate(vectors), rubric, labels), row_group
 
 
-def retrieval_matcher(cache_dir: Path | None = None, recipe: dict = RECIPE) -> Matcher:
+def retrieval_matcher(
+    cache_dir: Path | None = None, recipe: dict = RECIPE, model_dir: Path | None = None, encoder: bool = True
+) -> Matcher:
     """Retrieval only (no verifier yet): each sentence's score for a behavior the mean of its
-    ``item_top_k`` closest items, as the product computes it; what the verifier is trained on."""
+    ``item_top_k`` closest items, as the product computes it; what the verifier is trained on.
+    ``model_dir`` / ``encoder``: another model's vectors, or the bare base model's (comparisons;
+    run by sentence-transformers, so a model only measured is never exported to ONNX)."""
     retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=recipe["item_top_k"], moderate=1.0, strong=1.0)
     cache = cache_dir if cache_dir is not None else Path.home() / ".cache" / "evidence-matcher"
-    return MatcherSpec(cache, adapt=False, params=retrieval).load()
+    backend = "auto" if model_dir is None else "torch"
+    return MatcherSpec(
+        cache, model_dir=model_dir, backend=backend, adapt=False, params=retrieval, encoder=encoder
+    ).load()
 
 
 def corpus_pairs(
