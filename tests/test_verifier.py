@@ -483,3 +483,18 @@ def test_an_adapter_trains_on_the_base_model_it_is_given_with_the_layers_the_rec
     assert config["base_model_name_or_path"] == str(base)
     assert set(config["target_modules"]) == {"query", "value"}
     assert stats["steps"] == 2 and stats["base_model_fingerprint"] == model_fingerprint(base)
+
+
+def test_the_base_model_experiment_refuses_an_adapted_arm_without_one_adapter_for_it(capsys):
+    """``base_model_compare``: an arm named ``+adapter`` reads ``--adapter``; two such arms in one run
+    would read the same adapter, so the run stops before loading anything (each arm is minutes)."""
+    from evidence_matcher.eval.base_model_compare import main
+
+    for argv, message in [
+        (["/nowhere", "minilm+adapter"], "the minilm+adapter arm needs --adapter"),
+        (["/nowhere", "mpnet+adapter", "minilm+adapter", "--adapter", "/a"], "one +adapter arm a run"),
+        (["/nowhere", "bert"], "unknown arm(s): bert"),
+    ]:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
