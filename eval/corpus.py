@@ -322,15 +322,12 @@ def write_model_card(folder: Path, title: str, card: dict, intended: str) -> Non
         if isinstance(value, (dict, list)):
             value = json.dumps(value, ensure_ascii=False)
         lines.append(f"| {key} | {str(value).replace('|', '/')} |")
-    lines += [
-        "",
-        (
-            "Reproduce: `python -m evidence_matcher.eval.encoder_train && "
-            "python -m evidence_matcher.eval.verifier_train && "
-            "evidence eval fit eval/datasets/ic6-dev.jsonl --write`"
-        ),
-        "",
-    ]
+    reproduce = card.get(
+        "reproduce",
+        "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && "
+        "evidence eval fit eval/datasets/ic6-dev.jsonl --write",
+    )
+    lines += ["", f"Reproduce: `{reproduce}`", ""]
     (Path(folder) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
 
 

