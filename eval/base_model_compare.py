@@ -1,11 +1,11 @@
 """Would a larger base model lift the verifier? Measured, for the README; not part of the product.
 
     python -m evidence_matcher.eval.base_model_compare MPNET_DIR     # ~45 min on 2 cores
-    # and with an adapter trained for it (~72 min an epoch here; at batch 32 it outgrew 24 GB: README):
+    # and with an adapter trained for it (56 min here at batch 16; at batch 32 it outgrew 24 GB: README):
     python -m evidence_matcher.eval.encoder_train --base-model MPNET_DIR --target-modules q k v o dense \
         --batch-size 16 --epochs 1 --out ADAPTER_DIR
     python -m evidence_matcher.eval.base_model_compare MPNET_DIR mpnet+adapter --adapter ADAPTER_DIR
-    # the control: MiniLM with an adapter trained by that same short recipe (~10 min; then ~5 min)
+    # the control: MiniLM with an adapter trained by that same short recipe (~13 min; then ~8 min)
     python -m evidence_matcher.eval.encoder_train --batch-size 16 --epochs 1 --out MINILM_ADAPTER_DIR
     python -m evidence_matcher.eval.base_model_compare MPNET_DIR minilm+adapter --adapter MINILM_ADAPTER_DIR
 
