@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         OnnxEmbedder,
         default_model_dir,
         load_embedder,
-        model_fingerprint,
+        onnx_export_path,
         quantize_onnx,
     )
     from evidence_matcher.index.encoder import ensure_merged_model
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         load_embedder(ensure_merged_model(default_model_dir(), CACHE), CACHE, backend="onnx-int8").encode, sentences
     )
     load_embedder(merged, CACHE, backend="onnx")  # exports the fp32 graph once, cached
-    fp32 = CACHE / "onnx" / f"{model_fingerprint(merged)}.onnx"
+    fp32 = onnx_export_path(merged, CACHE)
     print(
         f"{len(sentences)} sentences; the larger model's torch encode {min(torch_times):.2f}-{max(torch_times):.2f} s"
     )

@@ -313,6 +313,18 @@ def summary(docs: list[Document]) -> dict:
     }
 
 
+ENCODER_TRAIN = "python -m evidence_matcher.eval.encoder_train"
+
+
+def retrain_command(encoder_options: list[str] | None = None) -> str:
+    """What remakes the shipped encoder, verifier and thresholds, in order (each reads the one before)."""
+    encoder = " ".join([ENCODER_TRAIN, *(encoder_options or [])])
+    return (
+        f"{encoder} && python -m evidence_matcher.eval.verifier_train && "
+        "evidence eval fit eval/datasets/ic6-dev.jsonl --write"
+    )
+
+
 def write_model_card(folder: Path, title: str, card: dict, intended: str) -> None:
     """The model card beside shipped weights: ``card.json`` (read by the product and the
     tests) and ``MODEL_CARD.md``, the same facts for people."""
@@ -322,12 +334,7 @@ def write_model_card(folder: Path, title: str, card: dict, intended: str) -> Non
         if isinstance(value, (dict, list)):
             value = json.dumps(value, ensure_ascii=False)
         lines.append(f"| {key} | {str(value).replace('|', '/')} |")
-    reproduce = card.get(
-        "reproduce",
-        "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && "
-        "evidence eval fit eval/datasets/ic6-dev.jsonl --write",
-    )
-    lines += ["", f"Reproduce: `{reproduce}`", ""]
+    lines += ["", f"Reproduce: `{card.get('reproduce', retrain_command())}`", ""]
     (Path(folder) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -23,12 +23,14 @@ from evidence_matcher.index.encoder import ENCODER_DIR
 from evidence_matcher.index.tuning import distinct_behavior_batches
 
 from .corpus import (
+    ENCODER_TRAIN,
     Document,
     corpus_files,
     corpus_sha256,
     labelled_segments,
     ladder_rubric,
     load_documents,
+    retrain_command,
     write_model_card,
 )
 
@@ -302,14 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     # The card names the model the adapter belongs to and the command that remakes it: a path
     # on this machine says neither, and the default's recipe line would remake another adapter.
     base = args.base_model.name if args.base_model else "all-MiniLM-L6-v2"
-    command = ["python -m evidence_matcher.eval.encoder_train", *reproduce_options(args), "--out", "OUT"]
+    options = reproduce_options(args)
     if args.base_model:
-        reproduce = f"{' '.join(command)} (then eval.base_model_compare reads it; the product merges into MiniLM only)"
+        command = " ".join([ENCODER_TRAIN, *options, "--out", "OUT"])
+        reproduce = f"{command} (then eval.base_model_compare reads it; the product merges into MiniLM only)"
     else:
-        reproduce = (
-            "python -m evidence_matcher.eval.encoder_train && python -m evidence_matcher.eval.verifier_train && "
-            "evidence eval fit eval/datasets/ic6-dev.jsonl --write"
-        )
+        reproduce = retrain_command(options)
     card = {
         "model": f"evidence encoder: LoRA adapter for {base}",
         "base_model": f"{base} (the folder given as --base-model)"

@@ -398,6 +398,11 @@ def encode_groups(embedder: Embedder, groups: Sequence[Sequence[str]]) -> list[n
     return _split(vectors, np.cumsum([0, *map(len, groups)]))
 
 
+def onnx_export_path(model_dir: Path, cache_dir: Path) -> Path:
+    """Where ``load_embedder`` caches a model's fp32 ONNX export: one per model's content."""
+    return Path(cache_dir) / "onnx" / f"{model_fingerprint(model_dir)}.onnx"
+
+
 def load_embedder(
     model_dir: Path | None,
     cache_dir: Path,
@@ -426,7 +431,7 @@ def load_embedder(
             backend = "torch"
     if backend == "torch":
         return SentenceTransformerEmbedder(model_dir, model_identity(base, adaptation), threads)
-    onnx_path = Path(cache_dir) / "onnx" / f"{model_fingerprint(model_dir)}.onnx"  # one export per model
+    onnx_path = onnx_export_path(model_dir, cache_dir)
     if not onnx_path.is_file():
         export_onnx(model_dir, onnx_path)
     if backend == "onnx-int8":

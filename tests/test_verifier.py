@@ -507,7 +507,7 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
     adapter), nor name a folder that exists only on the machine it was trained on."""
     import argparse
 
-    from evidence_matcher.eval.corpus import write_model_card
+    from evidence_matcher.eval.corpus import retrain_command, write_model_card
     from evidence_matcher.eval.encoder_train import RECIPE, reproduce_options
 
     args = argparse.Namespace(
@@ -538,5 +538,10 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
         sentence_pairs=False,
     )
     assert reproduce_options(default) == []
+    # On the bundled model an experiment's options stay in the chain that remakes the product's files.
+    assert retrain_command(["--sentence-pairs"]).startswith(
+        "python -m evidence_matcher.eval.encoder_train --sentence-pairs && "
+        "python -m evidence_matcher.eval.verifier_train"
+    )
     write_model_card(tmp_path, "An adapter", {"reproduce": "python -m x --epochs 1"}, "For a test.")
     assert (tmp_path / "MODEL_CARD.md").read_text().rstrip().endswith("Reproduce: `python -m x --epochs 1`")
