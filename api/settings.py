@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EVIDENCE_", env_file=".env", extra="ignore")
 
     cache_dir: Path = _default_cache_dir()
-    model_dir: Path | None = None  # a sentence-transformers model directory; default: bundled all-MiniLM-L6-v2
+    model_dir: Path | None = None  # a sentence-transformers model directory; default: the shipped models
     backend: str = "auto"  # auto | onnx | onnx-int8 (quantized, own thresholds) | torch
     # adapt the model to each rubric with examples (once, cached) and decide by similarity instead of the verifier
     adapt: bool = False

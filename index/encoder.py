@@ -1,14 +1,16 @@
-"""The evidence encoder: all-MiniLM-L6-v2 with a LoRA adapter trained on the corpus.
+"""The evidence encoder: a shipped base model with a LoRA adapter trained on the corpus.
 
 A general sentence model places "The gateway checks a per-merchant rate limit" near a
 behavior about reliability strategy, and "I settle disagreements between teams" near
 "I reach the right decision despite conflicting views". The adapter (``index/encoder/``,
-~1 MB, trained by ``python -m evidence_matcher.eval.encoder_train`` on sentence <-> behavior-text pairs of
+trained by ``python -m evidence_matcher.eval.encoder_train`` on sentence <-> behavior-text pairs of
 three ladders and the bundled rubric's examples) teaches the model which behavior a
 written deed shows. It ships in the repository: nothing is trained on a user's machine.
 
 On first use the adapter is merged into the base weights with ``peft`` and the merged
 model is saved in the cache (like an ONNX export, once); later loads read it from there.
+Each adapter's ``card.json`` names its base model (``base``, a name of ``base_models.SHIPPED``):
+the evidence encoder adapts all-mpnet-base-v2, the skill-taxonomy encoder all-MiniLM-L6-v2.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from evidence_matcher.errors import ModelError
 
+from .base_models import SMALL, shipped_model_dir
 from .embedders import model_fingerprint
 
 ENCODER_DIR = Path(__file__).resolve().parent / "encoder"
@@ -40,6 +43,18 @@ def adapter_fingerprint(adapter_dir: Path = ENCODER_DIR) -> str:
 
 def has_adapter(adapter_dir: Path = ENCODER_DIR) -> bool:
     return (Path(adapter_dir) / "adapter_model.safetensors").is_file()
+
+
+def adapter_base(adapter_dir: Path = ENCODER_DIR) -> str:
+    """The shipped base model an adapter was trained on (cards before the field: the small model)."""
+    card = Path(adapter_dir) / "card.json"
+    return (json.loads(card.read_text(encoding="utf-8")).get("base") if card.is_file() else None) or SMALL
+
+
+def adapted_model(cache_dir: Path, adapter_dir: Path = ENCODER_DIR) -> tuple[Path, Path]:
+    """(base model folder, merged model folder) of a shipped adapter, both made once in the cache."""
+    base_dir = shipped_model_dir(adapter_base(adapter_dir), cache_dir)
+    return base_dir, ensure_merged_model(base_dir, cache_dir, adapter_dir)
 
 
 def merged_model_dir(cache_dir: Path, base_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:

@@ -21,14 +21,14 @@ from evidence_matcher.index.embedders import (
     Embedder,
     check_backend,
     check_model_dir,
-    default_model_dir,
     encode_groups,
     load_embedder,
+    small_model_dir,
 )
 from evidence_matcher.index.encoder import (
     TAXONOMY_ENCODER_DIR,
+    adapted_model,
     adapter_fingerprint,
-    ensure_merged_model,
     has_adapter,
 )
 from evidence_matcher.index.rubric_index import RubricIndex, load_or_build_rubric_index
@@ -101,7 +101,7 @@ class Matcher:
         check_backend(backend)
         # The verifier was trained on the evidence encoder's vectors: it decides only when
         # that encoder embeds. Adapting per rubric, or another model, decides by similarity.
-        verified = embedder is None and not adapt and encoder and model_dir == default_model_dir() and has_adapter()
+        verified = embedder is None and not adapt and encoder and model_dir == small_model_dir() and has_adapter()
         taxonomy = None
         if params is None and TAXONOMY_PARAMS_PATH.is_file():
             taxonomy = load_params(TAXONOMY_PARAMS_PATH)
@@ -137,11 +137,11 @@ class Matcher:
             adaptation = f"tuned:{rubric.id}"
         elif self.uses_encoder and rubric.kind == "taxonomy" and has_adapter(TAXONOMY_ENCODER_DIR):
             # A skill taxonomy (ESCO): the adapter trained on job-ad sentences <-> labels instead.
-            model_dir = ensure_merged_model(base_dir, self.cache_dir, TAXONOMY_ENCODER_DIR)
+            base_dir, model_dir = adapted_model(self.cache_dir, TAXONOMY_ENCODER_DIR)
             adaptation = f"taxonomy-encoder:{adapter_fingerprint(TAXONOMY_ENCODER_DIR)}"
         elif self.uses_encoder:
-            # The shipped corpus-trained adapter (index/encoder/), merged once into the cache.
-            model_dir = ensure_merged_model(base_dir, self.cache_dir)
+            # The shipped corpus-trained adapter (index/encoder/), merged once into its base model in the cache.
+            base_dir, model_dir = adapted_model(self.cache_dir)
             adaptation = f"evidence-encoder:{adapter_fingerprint()}"
         key = str(model_dir)
         if key not in self._embedders:
@@ -159,7 +159,7 @@ class Matcher:
     def uses_encoder(self) -> bool:
         """The evidence encoder adapts the bundled base model only, and only when not adapting per rubric."""
         return (
-            self.encoder and not self.adapt and check_model_dir(self.model_dir) == default_model_dir() and has_adapter()
+            self.encoder and not self.adapt and check_model_dir(self.model_dir) == small_model_dir() and has_adapter()
         )
 
     def rubric_index(self, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> RubricIndex:

@@ -27,7 +27,7 @@ class MatcherSpec:
     """Everything ``Matcher.load`` needs, as plain values."""
 
     cache_dir: Path
-    model_dir: Path | None = None  # a sentence-transformers model folder; None: the bundled all-MiniLM-L6-v2
+    model_dir: Path | None = None  # a sentence-transformers model folder; None: the shipped ones (index.base_models)
     backend: str = "auto"
     params: DecisionParams | None = None  # None: the shipped thresholds of this backend and decision
     max_chars: int = DEFAULT_MAX_CHARS

@@ -35,7 +35,7 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def real_matcher(cache_dir):
-    """The real bundled model (all-MiniLM-L6-v2) through the default backend."""
+    """The real shipped matcher (evidence encoder on all-mpnet-base-v2, verifier) through the default backend."""
     from evidence_matcher.matcher.engine import Matcher
 
     return Matcher.load(cache_dir=cache_dir)

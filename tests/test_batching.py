@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from evidence_matcher.index.embedders import (
     OnnxEmbedder,
     _length_sorted_batches,
-    default_model_dir,
     encode_groups,
     load_embedder,
+    small_model_dir,
 )
 
 
@@ -52,8 +52,8 @@ TEXTS = [
 
 @pytest.mark.slow
 def test_fp32_vectors_do_not_depend_on_workers_or_batch_mates(cache_dir):
-    one = load_embedder(default_model_dir(), cache_dir, "onnx", threads=1)
-    two = load_embedder(default_model_dir(), cache_dir, "onnx", threads=2)
+    one = load_embedder(small_model_dir(), cache_dir, "onnx", threads=1)
+    two = load_embedder(small_model_dir(), cache_dir, "onnx", threads=2)
     assert isinstance(two, OnnxEmbedder) and two.batch_invariant and (one.workers, two.workers) == (1, 2)
     together = two.encode_groups(TEXTS)
     assert [v.shape for v in together] == [(len(t), 384) for t in TEXTS]

@@ -130,9 +130,9 @@ def test_tag_example_as_markdown_and_table(cache_dir):
 def test_index_build_and_info(cache_dir):
     assert run("index", "build", cache_dir=cache_dir).returncode == 0
     info = json.loads(run("index", "info", cache_dir=cache_dir).stdout)
-    assert info["index_type"] == "flat-ip" and info["dimension"] == 384 and info["current"] is True
+    assert info["index_type"] == "flat-ip" and info["dimension"] == 768 and info["current"] is True
     assert info["model_id"].startswith(
-        "sentence-transformers/all-MiniLM-L6-v2+evidence-encoder:"
+        "sentence-transformers/all-mpnet-base-v2+evidence-encoder:"
     )  # the shipped encoder, no per-rubric adaptation
 
 

