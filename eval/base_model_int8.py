@@ -70,14 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     for number, (name, recipe) in enumerate(recipes):
         out = CACHE / "onnx" / f"{fp32.stem}.check-{number}.onnx"  # a scratch file, removed below
         quantize_onnx(fp32, merged, out, recipe)
+        weights = out.with_name(out.name + ".data")  # the graph's weights, saved beside it
         vectors, times = timed(OnnxEmbedder(merged, out, "check", None, "int8").encode, sentences)
         cosine = np.sum(torch_vectors * vectors, axis=1)
         print(
             f"{name}: cosine to torch min {cosine.min():.3f} mean {cosine.mean():.3f}; "
             f"{min(times) / min(torch_times):.3f}x the torch time ({min(times) / min(minilm_times):.1f}x MiniLM int8); "
-            f"{out.stat().st_size / 1e6:.0f} MB"
+            f"{(out.stat().st_size + weights.stat().st_size) / 1e6:.0f} MB"
         )
         out.unlink()
+        weights.unlink()
     return 0
 
 
