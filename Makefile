@@ -26,7 +26,7 @@ test: $(STAMP)
 # Floors = today's value (README, Measured quality) minus 0.05, rounded down to a multiple of 0.05:
 # one test sample moves F1 by 0.02-0.04, so a drop past the floor is more than one sample's noise.
 # Not tuned: the floors are set from the measured values by that rule, never searched on the split.
-GATE_FLOORS ?= micro_f1=0.60,macro_f1=0.55,citation_precision=0.90,rp@5=0.55
+GATE_FLOORS ?= micro_f1=0.65,macro_f1=0.60,citation_precision=0.85,rp@5=0.70
 gate: $(STAMP)
 	$(BIN)/evidence eval eval/datasets/ic6-dev.jsonl --split test --fail-under $(GATE_FLOORS)
 
