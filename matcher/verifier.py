@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -150,7 +150,8 @@ def candidate_pairs(
 def save_weights(path: Path, weights: dict[str, np.ndarray]) -> None:
     """The first layer's matrix (nearly all of the file) as float16, to keep the shipped models within
     25 MB: read back as float32, the dev set's probabilities move by less than 1e-3."""
-    np.savez_compressed(path, **{k: v.astype(np.float16 if k == "w1" else np.float32) for k, v in weights.items()})
+    arrays: dict[str, Any] = {k: v.astype(np.float16 if k == "w1" else np.float32) for k, v in weights.items()}
+    np.savez_compressed(path, **arrays)
 
 
 def _load_weights(path: Path) -> dict[str, np.ndarray]:
