@@ -118,3 +118,46 @@ def test_each_architecture_gets_the_int8_recipe_measured_for_it(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "deberta-v2"}))
     with pytest.raises(ModelError, match="no int8 recipe measured for deberta-v2"):
         int8_recipe(tmp_path)
+
+
+def test_an_export_keeps_its_weights_beside_the_graph_and_an_interrupted_save_leaves_no_graph(tmp_path, monkeypatch):
+    """onnxruntime memory-maps weights kept outside the graph (a cold start's second most costly step otherwise):
+    the saved graph runs as the original does, and an interrupted save leaves no graph for load_embedder to find."""
+    import os
+
+    import onnx
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+
+    from evidence_matcher.index.embedders import save_with_external_weights
+
+    weight = np.random.default_rng(0).normal(size=(64, 64)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64])],
+        [numpy_helper.from_array(weight, "w")],
+    )
+    src, out = tmp_path / "src.onnx", tmp_path / "cache" / "model.onnx"
+    out.parent.mkdir()
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(src))
+    save_with_external_weights(src, out)
+    assert (out.parent / "model.onnx.data").stat().st_size == weight.nbytes and out.stat().st_size < 1024
+    x = np.ones((1, 64), np.float32)
+    run = [onnxruntime.InferenceSession(str(p)).run(None, {"x": x})[0] for p in (src, out)]
+    np.testing.assert_array_equal(run[0], run[1])
+    # Interrupted between the weights' rename and the graph's: no graph, so the export is redone next time.
+    real_replace = os.replace
+
+    def interrupted(src_path, dst_path):
+        if str(dst_path).endswith("other.onnx"):
+            raise KeyboardInterrupt
+        real_replace(src_path, dst_path)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_with_external_weights(src, tmp_path / "cache" / "other.onnx")
+    monkeypatch.undo()
+    left = sorted(p.name for p in out.parent.iterdir())
+    assert "other.onnx" not in left and not [name for name in left if name.endswith(".tmp")]
