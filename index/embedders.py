@@ -274,6 +274,9 @@ def save_with_external_weights(src: Path, out_path: Path) -> Path:
             location=data,
             size_threshold=1024,
         )
+        # onnx creates the weights file owner-only; give it the graph's mode (the umask's), so a cache one user
+        # prepared serves another as every other cache file does.
+        os.chmod(staging / data, (staging / out_path.name).stat().st_mode & 0o777)
         os.replace(staging / data, out_path.parent / data)
         os.replace(staging / out_path.name, out_path)
     finally:

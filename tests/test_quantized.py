@@ -143,7 +143,9 @@ def test_an_export_keeps_its_weights_beside_the_graph_and_an_interrupted_save_le
     out.parent.mkdir()
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(src))
     save_with_external_weights(src, out)
-    assert (out.parent / "model.onnx.data").stat().st_size == weight.nbytes and out.stat().st_size < 1024
+    weights = out.parent / "model.onnx.data"
+    assert weights.stat().st_size == weight.nbytes and out.stat().st_size < 1024
+    assert weights.stat().st_mode & 0o777 == out.stat().st_mode & 0o777  # readable wherever the graph is
     x = np.ones((1, 64), np.float32)
     run = [onnxruntime.InferenceSession(str(p)).run(None, {"x": x})[0] for p in (src, out)]
     np.testing.assert_array_equal(run[0], run[1])
