@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from evidence_matcher.index.base_models import shipped_model_dir
+from evidence_matcher.index.encoder import adapter_base
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.spec import MatcherSpec
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "": MatcherSpec(cache, encoder=False, params=ranking).load(),
         "_mpnet": MatcherSpec(
             cache,
-            model_dir=shipped_model_dir("all-mpnet-base-v2", cache),
+            model_dir=shipped_model_dir(adapter_base(), cache),  # the evidence encoder's own base
             backend="torch",
             encoder=False,
             params=ranking,

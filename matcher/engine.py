@@ -50,6 +50,12 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 
 
+def _uses_encoder(model_dir: Path, adapt: bool, encoder: bool) -> bool:
+    """The shipped adapters (the evidence encoder, the taxonomy encoder) embed unless another model was given
+    (``model_dir`` is the default, the small model's folder), the rubric is adapted instead, or they are turned off."""
+    return encoder and not adapt and model_dir == small_model_dir() and has_adapter()
+
+
 @dataclass
 class Matcher:
     """Matches texts against rubrics.
@@ -101,7 +107,7 @@ class Matcher:
         check_backend(backend)
         # The verifier was trained on the evidence encoder's vectors: it decides only when
         # that encoder embeds. Adapting per rubric, or another model, decides by similarity.
-        verified = embedder is None and not adapt and encoder and model_dir == small_model_dir() and has_adapter()
+        verified = embedder is None and _uses_encoder(model_dir, adapt, encoder)
         taxonomy = None
         if params is None and TAXONOMY_PARAMS_PATH.is_file():
             taxonomy = load_params(TAXONOMY_PARAMS_PATH)
@@ -157,10 +163,7 @@ class Matcher:
 
     @property
     def uses_encoder(self) -> bool:
-        """The evidence encoder adapts the bundled base model only, and only when not adapting per rubric."""
-        return (
-            self.encoder and not self.adapt and check_model_dir(self.model_dir) == small_model_dir() and has_adapter()
-        )
+        return _uses_encoder(check_model_dir(self.model_dir), self.adapt, self.encoder)
 
     def rubric_index(self, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> RubricIndex:
         rubric = load_rubric(rubric) if isinstance(rubric, str) else rubric
