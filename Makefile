@@ -36,7 +36,7 @@ bench: $(STAMP)
 # Lint and type check. mypy cannot follow the editable install's import hook to the mapped folders
 # ([tool.setuptools.package-dir]): it reads the package from a tree of links to them (mypy_path in pyproject.toml).
 TYPECHECK := build/typecheck/evidence_matcher
-MYPY_PACKAGES := evidence_matcher.errors evidence_matcher.rubrics evidence_matcher.index evidence_matcher.matcher
+MYPY_PACKAGES := evidence_matcher.errors evidence_matcher.cache evidence_matcher.rubrics evidence_matcher.index evidence_matcher.matcher
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

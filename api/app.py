@@ -22,7 +22,7 @@ from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID
 
 from .batcher import MicroBatcher
 from .routes import batch, extract, match, rubrics
-from .settings import Settings, matcher_spec
+from .settings import Settings, load_settings, matcher_spec
 from .state import AppState, get_state
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -119,7 +119,7 @@ def _load(state: AppState, judge_mode: str) -> None:
 
 def create_app(settings: Settings | None = None, matcher: Matcher | None = None) -> FastAPI:
     """The app; pass ``matcher`` to skip loading (tests)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     state = AppState(settings=settings, matcher=matcher)
 
     @asynccontextmanager

@@ -8,28 +8,25 @@ decision at the edge, where ``--judge`` decides whether any text leaves the mach
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.llm import require_endpoint
-
-
-def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "evidence-matcher"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EVIDENCE_", env_file=".env", extra="ignore")
 
-    cache_dir: Path = _default_cache_dir()
+    cache_dir: Path = default_cache_dir()
     model_dir: Path | None = None  # a sentence-transformers model directory; default: the shipped models
     backend: str = "auto"  # auto | onnx | onnx-int8 (quantized, own thresholds) | torch
+    # default (all-mpnet-base-v2's evidence encoder) | fast (all-MiniLM-L6-v2's: ~6x cheaper, lower quality)
+    profile: str = "default"
     # adapt the model to each rubric with examples (once, cached) and decide by similarity instead of the verifier
     adapt: bool = False
     max_chars: int = 100_000
@@ -68,10 +65,32 @@ class Settings(BaseSettings):
     max_batch_texts: int = Field(8, ge=1, le=256)
     redact_names: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
 
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        from evidence_matcher.matcher.profiles import PROFILES
+
+        if value not in PROFILES:
+            raise ValueError(f"use one of {', '.join(PROFILES)}")
+        return value
+
     @field_validator("redact_names", "cors_origins", mode="before")
     @classmethod
     def _split_names(cls, value):
         return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+
+
+def load_settings() -> Settings:
+    """The settings, or one line naming the setting that does not validate (not pydantic's report)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        name = ".".join(str(part) for part in problem["loc"])
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        raise EvidenceError(f"setting EVIDENCE_{name.upper()} = {problem.get('input')!r}: {message}") from None
 
 
 def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
@@ -126,4 +145,5 @@ def matcher_spec(settings: Settings, judge_mode: str = "offline", names: tuple[s
         llm_cache=settings.cache_dir / "llm-cache.sqlite" if settings.llm_cache else None,
         llm_concurrency=settings.llm_concurrency,
         embedder=settings.embedder,
+        profile=settings.profile,
     )

@@ -18,6 +18,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from evidence_matcher.cache import default_cache_dir
+
 from .dataset import Sample, load_dataset
 from .metrics import Counts, sample_counts
 
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     rubric = load_rubric("ic6-principal-reliability-engineer")
     pairs = paired(load_dataset(DEV, rubric, "fit"), load_dataset(Path(args[0]) if args else SECOND, rubric))
     dev, second = [p[0] for p in pairs], [p[1] for p in pairs]
-    matcher = MatcherSpec(Path.home() / ".cache" / "evidence-matcher").load()
+    matcher = MatcherSpec(default_cache_dir()).load()
     index = matcher.rubric_index(rubric)
     found = [{m.behavior_id for m in matcher.decide(a, index).matches} for a in analyze_samples(matcher, dev, index)]
     genres = Counter(s.genre for s in dev)

@@ -43,11 +43,13 @@ from pathlib import Path
 
 import numpy as np
 
+from evidence_matcher.cache import default_cache_dir
+
 from . import verifier_train as vt
 from .corpus import ladder_rubric
 from .fit_split_training import best, describe, fit_split_pairs, paired_bootstrap
 
-CACHE = Path.home() / ".cache" / "evidence-matcher"
+CACHE = default_cache_dir()
 
 
 def run_arm(name: str, matcher, out: Path) -> np.ndarray:

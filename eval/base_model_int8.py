@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE = Path.home() / ".cache" / "evidence-matcher"
+from evidence_matcher.cache import default_cache_dir
+
+CACHE = default_cache_dir()
 DEV_SET = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.matcher.decision import evidence_mask
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.verifier import candidate_pairs
@@ -185,7 +186,7 @@ def main() -> None:
     from .esco import load_eval_data
     from .fit import VERIFIER_THRESHOLDS, best_threshold
 
-    matcher = MatcherSpec(Path.home() / ".cache" / "evidence-matcher").load()
+    matcher = MatcherSpec(default_cache_dir()).load()
     dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
     rubric, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
     index = matcher.rubric_index(rubric)

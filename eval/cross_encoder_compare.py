@@ -13,12 +13,12 @@ recorded for the README, not part of the product.
 
 import random
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.metrics import average_precision_score
 
+from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.eval.corpus import analyzed, corpus_files, labelled_segments, load_documents
 from evidence_matcher.eval.verifier_train import RECIPE, build_pairs, doc_f1, predict, train_mlp
 from evidence_matcher.matcher.decision import DecisionParams
@@ -32,7 +32,7 @@ def main() -> None:
     docs = load_documents(corpus_files())
     test_ids = {d.id for i, d in enumerate(docs) if i % 5 == 0}
     m = MatcherSpec(
-        Path.home() / ".cache/evidence-matcher",
+        default_cache_dir(),
         params=DecisionParams(threshold=1, max_rank=1, item_top_k=3, moderate=1, strong=1),
     ).load()
     K = 5

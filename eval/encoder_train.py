@@ -19,12 +19,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.index.base_models import SHIPPED, SMALL, resolve_model
 from evidence_matcher.index.embedders import model_fingerprint, small_model_dir
-from evidence_matcher.index.encoder import ENCODER_DIR
+from evidence_matcher.index.encoder import ENCODER_DIR, adapter_fingerprint
 from evidence_matcher.index.tuning import distinct_behavior_batches
 
 from .corpus import (
+    ENCODER_TRAIN,
     Document,
     corpus_files,
     corpus_sha256,
@@ -106,9 +108,11 @@ def train_adapter(
     threads: int | None = None,
     log=print,
     base_dir: Path | None = None,
+    resume: tuple[Path, int] | None = None,
 ) -> dict:
     """The evidence encoder's adapter: corpus pairs, the nearest other behavior as a hard negative.
-    ``base_dir``: another sentence-transformers model to adapt (default: the bundled one)."""
+    ``base_dir``: another sentence-transformers model to adapt (default: the bundled one);
+    ``resume``: see ``train_lora_adapter``."""
     from sentence_transformers import SentenceTransformer
 
     base_dir = base_dir or small_model_dir()
@@ -116,14 +120,14 @@ def train_adapter(
     sentences = evidence_sentences(docs)
     pairs: list[Pair] = list(training_pairs(sentences))
     if not (recipe.get("hard_negatives") or recipe.get("sentence_pairs")):
-        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log, base_dir)
+        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log, base_dir, resume)
     base = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True)
     ranked = neighbours_by_similarity(base, docs)
     # The neighbour a reader must tell apart, as an extra candidate (sentence pairs bring their
     # own negatives, so with them every pair carries one).
     pairs = [(key, a, p, ranked[key][0][1]) for key, a, p in pairs]
     if not recipe.get("sentence_pairs"):
-        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log, base_dir)
+        return train_lora_adapter(lambda epoch: pairs, out_dir, recipe, threads, log, base_dir, resume)
     by_behavior = sentences_by_behavior(sentences)
     neighbour = {key: [k for k, _ in others] for key, others in ranked.items()}
 
@@ -131,7 +135,7 @@ def train_adapter(
         rng = random.Random(recipe["seed"] * 1000 + epoch)
         return pairs + sentence_pairs(by_behavior, neighbour, rng)
 
-    return train_lora_adapter(for_epoch, out_dir, recipe, threads, log, base_dir)
+    return train_lora_adapter(for_epoch, out_dir, recipe, threads, log, base_dir, resume)
 
 
 def sentences_by_behavior(sentences: list[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
@@ -172,11 +176,16 @@ def train_lora_adapter(
     threads: int | None = None,
     log=print,
     base_dir: Path | None = None,
+    resume: tuple[Path, int] | None = None,
 ) -> dict:
     """A LoRA adapter on ``base_dir`` (default: the bundled all-MiniLM-L6-v2) from each epoch's
     (key, anchor, positive[, hard negative]) pairs (all of one length), MultipleNegativesRankingLoss
     over batches in which no key appears twice. Seeded; writes the adapter only (``peft``) into
-    ``out_dir``. Shared by every adapter the project ships."""
+    ``out_dir``. Shared by every adapter the project ships.
+
+    ``resume``: (an adapter trained by this recipe, the epochs it has had): train only the epochs
+    after those. The learning rate is constant and each epoch's order is seeded by its number, so
+    this equals the longer run but for the optimizer's moments, which start again."""
     import torch
     from peft import LoraConfig, get_peft_model
     from sentence_transformers import SentenceTransformer
@@ -200,12 +209,20 @@ def train_lora_adapter(
         lora_dropout=recipe["lora_dropout"],
         target_modules=recipe["target_modules"],
     )
-    model[0].model = get_peft_model(model[0].model, config)  # auto_model is a read-only view of .model
+    if resume:
+        from peft import PeftModel
+
+        model[0].model = PeftModel.from_pretrained(model[0].model, str(resume[0]), is_trainable=True)
+        for param in model[0].model.parameters():  # a shipped adapter is stored float16
+            if param.requires_grad:
+                param.data = param.data.float()
+    else:
+        model[0].model = get_peft_model(model[0].model, config)  # auto_model is a read-only view of .model
     loss_fn = losses.MultipleNegativesRankingLoss(model)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=recipe["learning_rate"])
     batches = []
-    for epoch in range(recipe["epochs"]):
+    for epoch in range(resume[1] if resume else 0, recipe["epochs"]):
         shuffled = list(pairs_for_epoch(epoch))
         random.Random(recipe["seed"] + epoch).shuffle(shuffled)
         batches += distinct_behavior_batches(shuffled, recipe["batch_size"])
@@ -257,6 +274,9 @@ def encoder_corpus(files: list[Path]) -> list[Path]:
     return [p for p in files if p.name not in VERIFIER_ONLY]
 
 
+HALF_PRECISION = "float16 (trained in float32; merged into the float32 base model)"
+
+
 def halve_adapter(path: Path) -> None:
     """Store the adapter's weights as float16: half the repository's share (the shipped models are
     held to 25 MB in all); merged into the float32 base, the sentence vectors match float32's to cosine 1.000000."""
@@ -264,6 +284,17 @@ def halve_adapter(path: Path) -> None:
     from safetensors.torch import load_file, save_file
 
     save_file({name: t.to(torch.float16).contiguous() for name, t in load_file(str(path)).items()}, str(path))
+
+
+def resumed_epochs(adapter: Path, recipe: dict) -> tuple[Path, int]:
+    """(adapter, the epochs it has had), if its card's recipe is this one but for fewer epochs."""
+    try:
+        trained = json.loads((adapter / "card.json").read_text(encoding="utf-8"))["recipe"]
+    except (OSError, ValueError, KeyError) as e:
+        raise SystemExit(f"--resume {adapter}: no readable card.json with a recipe ({e})") from None
+    if {**trained, "epochs": recipe["epochs"]} != recipe or trained["epochs"] >= recipe["epochs"]:
+        raise SystemExit(f"--resume {adapter}: trained by another recipe or for {trained['epochs']} epochs already")
+    return adapter, trained["epochs"]
 
 
 def base_recipe(base_model: str) -> dict:
@@ -312,7 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--target-modules", nargs="+", default=None, help="the layers LoRA adapts (default: the base model's recipe)"
     )
-    parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "evidence-matcher")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        help="an adapter this recipe trained for fewer epochs (its card.json says how many): train the rest",
+    )
+    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
     args = parser.parse_args(argv)
     files = args.corpus or encoder_corpus(corpus_files())
     docs = load_documents(files)
@@ -321,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sentence_pairs:
         recipe.update(version=4, sentence_pairs=True)
     base_dir = resolve_model(args.base_model, args.cache_dir)
-    stats = train_adapter(docs, args.out, recipe, base_dir=base_dir)
+    resume = resumed_epochs(args.resume, recipe) if args.resume else None
+    stats = train_adapter(docs, args.out, recipe, base_dir=base_dir, resume=resume)
     # The card names the model the adapter belongs to (``base``: the engine merges it into that one)
     # and the command that remakes it.
     shipped = str(args.base_model) in SHIPPED
@@ -344,6 +382,18 @@ def main(argv: list[str] | None = None) -> int:
         **stats,
         "reproduce": retrain_command(reproduce_options(args)),
     }
+    if resume:
+        first = [*reproduce_options(argparse.Namespace(**{**vars(args), "epochs": resume[1]})), "--out", "FIRST"]
+        card["resumed_from"] = {
+            "epochs": resume[1],
+            "adapter_fingerprint": adapter_fingerprint(resume[0]),
+            "optimizer": "AdamW moments start again at the resumed epoch",
+        }
+        card["reproduce"] = (
+            " ".join([ENCODER_TRAIN, *first])
+            + " && "
+            + retrain_command([*reproduce_options(args), "--resume", "FIRST"])
+        )
     write_model_card(
         args.out,
         f"Evidence encoder (LoRA adapter for {base})",

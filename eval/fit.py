@@ -274,7 +274,7 @@ def fit_on_dataset(
     analyses = analyze_samples(matcher, samples, index, progress=progress)
     fitted_on = f"{dataset.name}@{file_sha256(dataset)[:12]} split={split}"
     taxonomy = index.rubric.kind == "taxonomy"
-    path = TAXONOMY_PARAMS_PATH if taxonomy else params_path(matcher.backend, matcher.adapt)
+    path = TAXONOMY_PARAMS_PATH if taxonomy else params_path(matcher.backend, matcher.adapt, matcher.profile.thresholds)
     if threshold_only:
         reference = load_params(params_path("onnx", adapt=True))
         params, stats = refit_threshold(samples, analyses, index, reference, fitted_on, index.embedder.model_id)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.index.base_models import shipped_model_dir
 from evidence_matcher.index.encoder import adapter_base
 from evidence_matcher.matcher.decision import DecisionParams
@@ -97,7 +98,7 @@ def evaluate_heldout(matcher: Matcher, plains: dict[str, Matcher], docs: list[Do
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     path = Path(argv[0]) if argv else HELDOUT
-    cache = Path.home() / ".cache" / "evidence-matcher"
+    cache = default_cache_dir()
     docs = load_documents([path])
     matcher = MatcherSpec(cache).load()
     # Plain cosine: a bare base model, each behavior's best item (its text or one of its sentences).

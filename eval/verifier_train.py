@@ -24,9 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.evidence_bank import BANK_NAMES, EvidenceBank
+from evidence_matcher.matcher.profiles import DEFAULT_PROFILE, PROFILES
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.structure import STRUCT_NAMES
 from evidence_matcher.matcher.verifier import (
@@ -34,7 +36,6 @@ from evidence_matcher.matcher.verifier import (
     BANK_PATH,
     FALLBACK_PATH,
     PAIR_NAMES,
-    VERIFIER_DIR,
     IndexFeatures,
     candidate_pairs,
     index_features,
@@ -240,17 +241,22 @@ def _corpus_bank(results: dict[int, tuple], seg_golds: list, groups: list[int]) 
 
 
 def retrieval_matcher(
-    cache_dir: Path | None = None, recipe: dict = RECIPE, model_dir: Path | None = None, encoder: bool = True
+    cache_dir: Path | None = None,
+    recipe: dict = RECIPE,
+    model_dir: Path | None = None,
+    encoder: bool = True,
+    profile: str = DEFAULT_PROFILE.name,
 ) -> Matcher:
     """Retrieval only (no verifier yet): each sentence's score for a behavior the mean of its
     ``item_top_k`` closest items, as the product computes it; what the verifier is trained on.
     ``model_dir`` / ``encoder``: another model's vectors, or the bare base model's (comparisons;
-    run by sentence-transformers, so a model only measured is never exported to ONNX)."""
+    run by sentence-transformers, so a model only measured is never exported to ONNX); ``profile``: whose
+    shipped evidence encoder embeds (``matcher.profiles``)."""
     retrieval = DecisionParams(threshold=1.0, max_rank=1, item_top_k=recipe["item_top_k"], moderate=1.0, strong=1.0)
-    cache = cache_dir if cache_dir is not None else Path.home() / ".cache" / "evidence-matcher"
+    cache = cache_dir if cache_dir is not None else default_cache_dir()
     backend = "auto" if model_dir is None else "torch"
     return MatcherSpec(
-        cache, model_dir=model_dir, backend=backend, adapt=False, params=retrieval, encoder=encoder
+        cache, model_dir=model_dir, backend=backend, adapt=False, params=retrieval, encoder=encoder, profile=profile
     ).load()
 
 
@@ -488,17 +494,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--corpus", type=Path, nargs="*", default=None, help="corpus JSONL files (default: eval/datasets/train/*.jsonl)"
     )
-    parser.add_argument("--out", type=Path, default=VERIFIER_DIR)
-    parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "evidence-matcher")
+    parser.add_argument(
+        "--profile", choices=list(PROFILES), default=DEFAULT_PROFILE.name, help="whose encoder's vectors to train on"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="default: the profile's verifier folder")
+    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--cv-only", action="store_true")
     parser.add_argument("--no-cv", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
+    profile = PROFILES[args.profile]
+    out = args.out or profile.verifier_dir
 
     files = args.corpus or corpus_files()
     started = time.perf_counter()
-    matcher = retrieval_matcher(args.cache_dir)
+    matcher = retrieval_matcher(args.cache_dir, profile=profile.name)
     docs, short, pairs = corpus_pairs(matcher, RECIPE, files)
     print(
         f"{len(docs)} documents + {len(short)} excerpts, {len(pairs.y)} candidate pairs "
@@ -542,31 +553,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv_only:
         return 0
     weights = train_ensemble(pairs.dense, pairs.scalars, pairs.y, RECIPE)
-    # The fallback for a rubric with no bank rows: the same recipe without the bank's columns.
-    fallback = train_ensemble(pairs.dense, np.delete(pairs.scalars, BANK_COLUMNS, axis=1), pairs.y, RECIPE)
-    card["no_bank_fallback"] = {
-        "file": FALLBACK_PATH.name,
-        "pair_features": [n for n in PAIR_NAMES if n not in BANK_NAMES],
-        "why": "decides a rubric the evidence bank has no rows of: by corpus CV with every held-out document read "
-        "without a bank it beats the bank network with its bank columns zeroed "
-        "(python -m evidence_matcher.eval.no_bank_fallback)",
-    }
+    fallback = None
+    if profile.fallback:  # for a rubric with no bank rows: the same recipe without the bank's columns
+        fallback = train_ensemble(pairs.dense, np.delete(pairs.scalars, BANK_COLUMNS, axis=1), pairs.y, RECIPE)
+        card["no_bank_fallback"] = {
+            "file": FALLBACK_PATH.name,
+            "pair_features": [n for n in PAIR_NAMES if n not in BANK_NAMES],
+            "why": "decides a rubric the evidence bank has no rows of: by corpus CV with every held-out document "
+            "read without a bank it beats the bank network with its bank columns zeroed "
+            "(python -m evidence_matcher.eval.no_bank_fallback)",
+        }
     if args.no_write:
         print(json.dumps(card, indent=1))
         return 0
-    args.out.mkdir(parents=True, exist_ok=True)
-    save_weights(args.out / "weights.npz", weights)
-    save_weights(args.out / FALLBACK_PATH.name, fallback)
-    pairs.bank.save(args.out / BANK_PATH.name)
+    out.mkdir(parents=True, exist_ok=True)
+    save_weights(out / "weights.npz", weights)
+    if fallback is not None:
+        save_weights(out / FALLBACK_PATH.name, fallback)
+    pairs.bank.save(out / BANK_PATH.name)
     write_model_card(
-        args.out,
+        out,
         "Evidence verifier (MLP over pair features)",
         card,
         "Decides whether a sentence, in its document, evidences a ladder behavior (matcher/verifier.py). Inputs: the "
         "evidence encoder's vectors, similarities from retrieval, and the sentence's structure. Trained on the corpus "
-        "only; its decision threshold is fitted on the IC6 dev set's fit split (matcher/thresholds.json).",
+        "only; its decision threshold is fitted on the IC6 dev set's fit split "
+        f"(matcher/{profile.thresholds}.json).",
     )
-    print(f"wrote {args.out}/weights.npz, {FALLBACK_PATH.name}, {BANK_PATH.name} and card.json")
+    print(f"wrote {out}: weights.npz, {BANK_PATH.name}, card.json" + (f", {FALLBACK_PATH.name}" if fallback else ""))
     return 0
 
 

@@ -29,6 +29,8 @@ from .base_models import SMALL, shipped_model_dir
 from .embedders import model_fingerprint
 
 ENCODER_DIR = Path(__file__).resolve().parent / "encoder"
+# The fast profile's (matcher.profiles): the same recipe on the small model.
+FAST_ENCODER_DIR = Path(__file__).resolve().parent / "encoder_fast"
 # The same mechanics for skill taxonomies (ESCO): an adapter trained on job-ad sentences <-> labels.
 TAXONOMY_ENCODER_DIR = Path(__file__).resolve().parent / "taxonomy_encoder"
 MARKER = "evidence_encoder.json"

@@ -80,16 +80,17 @@ class DecisionParams(BaseModel):
     model_id: str = ""
 
 
-def params_path(backend: str = "auto", adapt: bool = False) -> Path:
+def params_path(backend: str = "auto", adapt: bool = False, stem: str = "thresholds") -> Path:
     """The fitted thresholds for a way of deciding.
 
     By default (``adapt`` off) the base model's vectors feed the trained verifier and the
     thresholds apply to its probability (``thresholds.json``). With the model adapted to
     the rubric (``adapt``), the older similarity decision applies, fitted for the adapted
     vectors (``thresholds.adapted.json``). int8 vectors are not the fp32 ones, so the
-    quantized model has its own file of each, fitted on the same fit split.
+    quantized model has its own file of each, fitted on the same fit split. ``stem``: the
+    verifier's thresholds of a profile (``matcher.profiles``); the adapted path has one set.
     """
-    stem = "thresholds.adapted" if adapt else "thresholds"
+    stem = "thresholds.adapted" if adapt else stem
     return PARAMS_PATH.with_name(f"{stem}.onnx-int8.json" if backend == "onnx-int8" else f"{stem}.json")
 
 

@@ -39,6 +39,7 @@ from evidence_matcher.rubrics.store import DEFAULT_RUBRIC_ID, load_rubric
 from .decision import TAXONOMY_PARAMS_PATH, Analysis, DecisionParams, decide, load_params, params_path
 from .injection import looks_like_instruction
 from .inputs import DEFAULT_MAX_CHARS, check_text
+from .profiles import DEFAULT_PROFILE, Profile, get_profile
 from .result import MatchResult
 from .segment import segment_text, whole_text_segment
 from .verifier import IndexFeatures, Verifier, index_features
@@ -50,10 +51,11 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 
 
-def _uses_encoder(model_dir: Path, adapt: bool, encoder: bool) -> bool:
-    """The shipped adapters (the evidence encoder, the taxonomy encoder) embed unless another model was given
-    (``model_dir`` is the default, the small model's folder), the rubric is adapted instead, or they are turned off."""
-    return encoder and not adapt and model_dir == small_model_dir() and has_adapter()
+def _uses_encoder(model_dir: Path, adapt: bool, encoder: bool, profile: Profile) -> bool:
+    """The shipped adapters (the profile's evidence encoder, the taxonomy encoder) embed unless another model was
+    given (``model_dir`` is the default, the small model's folder), the rubric is adapted instead, or they are
+    turned off."""
+    return encoder and not adapt and model_dir == small_model_dir() and has_adapter(profile.encoder_dir)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Matcher:
     llm_concurrency: int = 4
     verifier: Verifier | None = None  # loaded when the thresholds are the verifier's
     encoder: bool = True  # embed with the shipped evidence encoder (base model + corpus-trained adapter)
+    profile: Profile = DEFAULT_PROFILE  # which shipped encoder, verifier and thresholds (matcher.profiles)
     taxonomy_params: DecisionParams | None = None  # thresholds for taxonomies, on the model they were fitted for
     spec: MatcherSpec | None = None  # what it was built from (MatcherSpec.load): other processes build the same
     _embedders: dict[str, Embedder] = field(default_factory=dict)
@@ -102,16 +105,18 @@ class Matcher:
         llm_concurrency: int = 4,
         encoder: bool = True,
         embedder: Embedder | None = None,
+        profile: str = DEFAULT_PROFILE.name,
     ) -> Matcher:
         model_dir = check_model_dir(model_dir)  # a wrong directory or backend fails now, not mid-request
         check_backend(backend)
         # The verifier was trained on the evidence encoder's vectors: it decides only when
         # that encoder embeds. Adapting per rubric, or another model, decides by similarity.
-        verified = embedder is None and _uses_encoder(model_dir, adapt, encoder)
+        chosen = get_profile(profile)
+        verified = embedder is None and _uses_encoder(model_dir, adapt, encoder, chosen)
         taxonomy = None
         if params is None and TAXONOMY_PARAMS_PATH.is_file():
             taxonomy = load_params(TAXONOMY_PARAMS_PATH)
-        params = params or load_params(params_path(backend, adapt=not verified))
+        params = params or load_params(params_path(backend, adapt=not verified, stem=chosen.thresholds))
         return cls(
             cache_dir=Path(cache_dir),
             params=params,
@@ -123,8 +128,9 @@ class Matcher:
             progress=progress,
             judge=judge,
             llm_concurrency=llm_concurrency,
-            verifier=Verifier.load() if params.decision == "verifier" else None,
+            verifier=Verifier.load(chosen.verifier_dir) if params.decision == "verifier" else None,
             encoder=encoder,
+            profile=chosen,
             embedder=embedder,
             taxonomy_params=taxonomy,
         )
@@ -146,9 +152,9 @@ class Matcher:
             base_dir, model_dir = adapted_model(self.cache_dir, TAXONOMY_ENCODER_DIR)
             adaptation = f"taxonomy-encoder:{adapter_fingerprint(TAXONOMY_ENCODER_DIR)}"
         elif self.uses_encoder:
-            # The shipped corpus-trained adapter (index/encoder/), merged once into its base model in the cache.
-            base_dir, model_dir = adapted_model(self.cache_dir)
-            adaptation = f"evidence-encoder:{adapter_fingerprint()}"
+            # The profile's corpus-trained adapter (index/encoder/), merged once into its base model in the cache.
+            base_dir, model_dir = adapted_model(self.cache_dir, self.profile.encoder_dir)
+            adaptation = f"evidence-encoder:{adapter_fingerprint(self.profile.encoder_dir)}"
         key = str(model_dir)
         if key not in self._embedders:
             self._embedders[key] = load_embedder(
@@ -163,7 +169,7 @@ class Matcher:
 
     @property
     def uses_encoder(self) -> bool:
-        return _uses_encoder(check_model_dir(self.model_dir), self.adapt, self.encoder)
+        return _uses_encoder(check_model_dir(self.model_dir), self.adapt, self.encoder, self.profile)
 
     def rubric_index(self, rubric: Rubric | str = DEFAULT_RUBRIC_ID) -> RubricIndex:
         rubric = load_rubric(rubric) if isinstance(rubric, str) else rubric

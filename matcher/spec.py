@@ -38,6 +38,7 @@ class MatcherSpec:
     llm_concurrency: int = 4
     embedder: str | None = None  # "module:factory" of a custom embedder (one for every rubric), e.g. a test fake
     encoder: bool = True  # False: the bare base model, without the shipped evidence encoder (comparisons)
+    profile: str = "default"  # the shipped model set (matcher.profiles): default, or fast for servers under load
 
     def with_params(self, params: DecisionParams) -> MatcherSpec:
         return replace(self, params=params)
@@ -59,6 +60,7 @@ class MatcherSpec:
             llm_concurrency=self.llm_concurrency,
             embedder=embedder_from_path(self.embedder) if self.embedder else None,
             encoder=self.encoder,
+            profile=self.profile,
         )
         matcher.spec = self
         return matcher

@@ -141,6 +141,18 @@ def test_judge_llm_without_a_model_is_a_clear_error(tmp_path):
     assert_one_line_error(proc, "EVIDENCE_LLM_MODEL")
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "fragment"),
+    [
+        ("EVIDENCE_PROFILE", "quick", "setting EVIDENCE_PROFILE = 'quick': use one of default, fast"),
+        ("EVIDENCE_MAX_BATCH_TEXTS", "0", "setting EVIDENCE_MAX_BATCH_TEXTS = '0': Input should be greater"),
+    ],
+)
+def test_a_setting_that_does_not_validate_is_one_line_naming_it(tmp_path, setting, value, fragment):
+    proc = run("tag", "-", stdin=b"I mentored two engineers.", env_extra={setting: value}, cache_dir=tmp_path)
+    assert_one_line_error(proc, fragment)
+
+
 @pytest.mark.slow
 def test_no_text_leaves_the_machine_unless_the_user_asked(cache_dir):
     """A stray OPENAI_API_KEY (even with a base URL) sends nothing; --judge offline sends nothing."""

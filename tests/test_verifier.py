@@ -12,12 +12,13 @@ from evidence_matcher.eval.dataset import Label, Sample, load_dataset
 from evidence_matcher.eval.metrics import genre_metrics, strength_precision
 from evidence_matcher.eval.oracle import oracle_judge
 from evidence_matcher.eval.run import SampleResult, evaluate
-from evidence_matcher.index.encoder import ENCODER_DIR, adapter_fingerprint
+from evidence_matcher.index.encoder import TAXONOMY_ENCODER_DIR, adapter_base, adapter_fingerprint
 from evidence_matcher.matcher.decision import DecisionParams, load_params, params_path
 from evidence_matcher.matcher.engine import Matcher
+from evidence_matcher.matcher.profiles import PROFILES
 from evidence_matcher.matcher.segment import segment_text
 from evidence_matcher.matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
-from evidence_matcher.matcher.verifier import PAIR_NAMES, VERIFIER_DIR, Verifier
+from evidence_matcher.matcher.verifier import PAIR_NAMES, Verifier
 from tests.conftest import ROOT, SHARED, FakeEmbedder
 
 DEV = ROOT / "eval" / "datasets" / "ic6-dev.jsonl"
@@ -64,27 +65,39 @@ def test_structure_reads_section_voice_tense_and_shape():
     assert segment_structure("", []).shape == (0, len(STRUCT_NAMES))
 
 
-def test_shipped_parameters_come_from_the_corpus_in_the_repository():
-    """The verifier and the encoder record the corpus they were trained on: it is this one (for
-    the encoder, the part of it its recipe reads)."""
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_shipped_parameters_come_from_the_corpus_in_the_repository(profile):
+    """Each profile's verifier and encoder record the corpus they were trained on: it is this one (for
+    the encoder, the part of it its recipe reads); the verifier and its thresholds name the encoder
+    whose vectors they read."""
     from evidence_matcher.eval.encoder_train import VERIFIER_ONLY, encoder_corpus
 
+    chosen = PROFILES[profile]
     files = corpus_files()
-    verifier, encoder = Verifier.load(), json.loads((ENCODER_DIR / "card.json").read_text())
+    verifier = Verifier.load(chosen.verifier_dir)
+    encoder = json.loads((chosen.encoder_dir / "card.json").read_text())
     assert verifier.card["corpus_sha256"] == corpus_sha256(files)
     assert encoder["corpus_sha256"] == corpus_sha256(encoder_corpus(files))
     assert len(files) - len(encoder_corpus(files)) == len(VERIFIER_ONLY)  # each named file is in the corpus
     assert verifier.card["pair_features"] == PAIR_NAMES and verifier.card["structure_features"] == list(STRUCT_NAMES)
     assert verifier.card["base_model"].endswith(
-        f"+evidence-encoder:{adapter_fingerprint()}"
+        f"+evidence-encoder:{adapter_fingerprint(chosen.encoder_dir)}"
     )  # trained on this adapter's vectors
-    assert verifier.weights["w1"].shape[0] == 2 * 768 + len(PAIR_NAMES) + len(STRUCT_NAMES)  # all-mpnet-base-v2
-    shipped = sum(p.stat().st_size for folder in (VERIFIER_DIR, ENCODER_DIR) for p in folder.iterdir())
-    assert shipped < 25 * 1024 * 1024
-    assert load_params().decision == "verifier" and "split=fit" in load_params().fitted_on
+    dim = {"all-mpnet-base-v2": 768, "all-MiniLM-L6-v2": 384}[adapter_base(chosen.encoder_dir)]
+    assert verifier.weights["w1"].shape[0] == 2 * dim + len(PAIR_NAMES) + len(STRUCT_NAMES)
+    assert (verifier.fallback is not None) == chosen.fallback
+    params = load_params(params_path(stem=chosen.thresholds))
+    assert params.decision == "verifier" and "split=fit" in params.fitted_on
     # Thresholds are fitted for one model's probabilities: refit with the weights they decide on.
-    assert load_params().model_id == verifier.card["base_model"]
-    assert load_params(params_path("onnx-int8")).model_id == verifier.card["base_model"] + "+onnx-int8"
+    assert params.model_id == verifier.card["base_model"]
+    int8 = load_params(params_path("onnx-int8", stem=chosen.thresholds))
+    assert int8.model_id == verifier.card["base_model"] + "+onnx-int8"
+
+
+def test_everything_the_product_trained_fits_the_25_mb_budget():
+    """Every profile's encoder adapter and verifier, and the skill-taxonomy encoder: 25 MB in all."""
+    folders = {TAXONOMY_ENCODER_DIR} | {d for p in PROFILES.values() for d in (p.encoder_dir, p.verifier_dir)}
+    assert sum(f.stat().st_size for folder in folders for f in folder.iterdir()) < 25_000_000
 
 
 def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
@@ -505,6 +518,42 @@ def test_an_adapter_trains_on_the_base_model_it_is_given_with_the_layers_the_rec
     assert config["base_model_name_or_path"] == str(base)
     assert set(config["target_modules"]) == {"query", "value"}
     assert stats["steps"] == 2 and stats["base_model_fingerprint"] == model_fingerprint(base)
+
+
+def test_a_resumed_adapter_starts_from_the_one_given_and_trains_only_the_epochs_it_lacks(tmp_path):
+    """``encoder_train --resume``: a longer recipe continued from a shorter run's adapter (mpnet's
+    epoch takes an hour here). It must load that adapter's weights (at learning rate 0 they come
+    out unchanged), run only the missing epochs' steps, and refuse an adapter of another recipe."""
+    from safetensors.numpy import load_file
+
+    from evidence_matcher.eval.encoder_train import RECIPE, resumed_epochs, train_lora_adapter
+
+    pairs = [
+        ("l:a", "I wrote the incident runbook.", "Writes runbooks."),
+        ("l:b", "I hired two engineers.", "Hires engineers."),
+        ("l:c", "I set the SLO for checkout.", "Sets SLOs."),
+        ("l:d", "I mentored a new engineer.", "Mentors others."),
+    ]
+    recipe = {**RECIPE, "epochs": 1, "batch_size": 2, "target_modules": ["query", "value"]}
+    first = tmp_path / "first"
+    assert train_lora_adapter(lambda epoch: pairs, first, recipe, log=lambda _: None)["steps"] == 2
+    (first / "card.json").write_text(json.dumps({"recipe": recipe}))
+
+    longer = {**recipe, "epochs": 3}
+    assert resumed_epochs(first, longer) == (first, 1)
+    frozen = {**longer, "learning_rate": 0.0}
+    with pytest.raises(SystemExit, match="another recipe"):
+        resumed_epochs(first, frozen)
+    with pytest.raises(SystemExit, match="no readable card.json"):
+        resumed_epochs(tmp_path, longer)
+    stats = train_lora_adapter(lambda epoch: pairs, tmp_path / "same", frozen, log=lambda _: None, resume=(first, 1))
+    assert stats["steps"] == 4  # epochs 2 and 3 only
+    before = load_file(str(first / "adapter_model.safetensors"))
+    after = load_file(str(tmp_path / "same" / "adapter_model.safetensors"))
+    assert before.keys() == after.keys() and all(np.array_equal(before[k], after[k]) for k in before)
+    trained = train_lora_adapter(lambda epoch: pairs, tmp_path / "on", longer, log=lambda _: None, resume=(first, 1))
+    moved = load_file(str(tmp_path / "on" / "adapter_model.safetensors"))
+    assert trained["steps"] == 4 and any(not np.array_equal(before[k], moved[k]) for k in before)
 
 
 def test_the_base_model_experiment_refuses_an_adapted_arm_without_one_adapter_for_it(capsys):

@@ -19,9 +19,9 @@ STORE_HELP = "The results store: a SQLite file or postgresql://user@host/db (def
 
 
 def settings_from_env():
-    from ..settings import Settings
+    from ..settings import load_settings
 
-    return Settings()
+    return load_settings()
 
 
 def progress_bars():
