@@ -51,6 +51,9 @@ def test_the_wheel_installs_one_top_level_package(tmp_path):
     for shipped in (
         "evidence_matcher/matcher/verifier/weights.npz",
         "evidence_matcher/index/encoder/adapter_model.safetensors",
+        "evidence_matcher/matcher/verifier_fast/bank.npz",  # the fast profile's
+        "evidence_matcher/index/encoder_fast/adapter_model.safetensors",
+        "evidence_matcher/matcher/thresholds.fast.onnx-int8.json",
         "evidence_matcher/index/taxonomy_encoder/adapter_model.safetensors",
         "evidence_matcher/eval/datasets/taxonomy-train/written.jsonl",
         "evidence_matcher/matcher/scoring/templates/cohort.html",
