@@ -496,6 +496,15 @@ def test_sentence_pairs_pair_documents_and_take_negatives_from_the_nearest_behav
     assert not [p for p in pairs if p[0] == "l:c"]  # no other-document positive, no negative: left out
 
 
+# (key, anchor, positive) pairs for adapter training on the small model: four behaviors, two batches of two.
+ADAPTER_PAIRS = [
+    ("l:a", "I wrote the incident runbook.", "Writes runbooks."),
+    ("l:b", "I hired two engineers.", "Hires engineers."),
+    ("l:c", "I set the SLO for checkout.", "Sets SLOs."),
+    ("l:d", "I mentored a new engineer.", "Mentors others."),
+]
+
+
 def test_an_adapter_trains_on_the_base_model_it_is_given_with_the_layers_the_recipe_names(tmp_path):
     """``encoder_train --base-model`` (measuring a larger model): the LoRA adapter is trained on that
     folder, not the bundled one, and adapts the layers named (MPNet calls its attention q k v o)."""
@@ -506,14 +515,10 @@ def test_an_adapter_trains_on_the_base_model_it_is_given_with_the_layers_the_rec
 
     base = tmp_path / "another-model"
     shutil.copytree(small_model_dir(), base)
-    pairs = [
-        ("l:a", "I wrote the incident runbook.", "Writes runbooks."),
-        ("l:b", "I hired two engineers.", "Hires engineers."),
-        ("l:c", "I set the SLO for checkout.", "Sets SLOs."),
-        ("l:d", "I mentored a new engineer.", "Mentors others."),
-    ]
     recipe = {**RECIPE, "epochs": 1, "batch_size": 2, "target_modules": ["query", "value"]}
-    stats = train_lora_adapter(lambda epoch: pairs, tmp_path / "adapter", recipe, log=lambda _: None, base_dir=base)
+    stats = train_lora_adapter(
+        lambda epoch: ADAPTER_PAIRS, tmp_path / "adapter", recipe, log=lambda _: None, base_dir=base
+    )
     config = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())
     assert config["base_model_name_or_path"] == str(base)
     assert set(config["target_modules"]) == {"query", "value"}
@@ -528,15 +533,9 @@ def test_a_resumed_adapter_starts_from_the_one_given_and_trains_only_the_epochs_
 
     from evidence_matcher.eval.encoder_train import RECIPE, resumed_epochs, train_lora_adapter
 
-    pairs = [
-        ("l:a", "I wrote the incident runbook.", "Writes runbooks."),
-        ("l:b", "I hired two engineers.", "Hires engineers."),
-        ("l:c", "I set the SLO for checkout.", "Sets SLOs."),
-        ("l:d", "I mentored a new engineer.", "Mentors others."),
-    ]
     recipe = {**RECIPE, "epochs": 1, "batch_size": 2, "target_modules": ["query", "value"]}
     first = tmp_path / "first"
-    assert train_lora_adapter(lambda epoch: pairs, first, recipe, log=lambda _: None)["steps"] == 2
+    assert train_lora_adapter(lambda epoch: ADAPTER_PAIRS, first, recipe, log=lambda _: None)["steps"] == 2
     (first / "card.json").write_text(json.dumps({"recipe": recipe}))
 
     longer = {**recipe, "epochs": 3}
@@ -546,12 +545,16 @@ def test_a_resumed_adapter_starts_from_the_one_given_and_trains_only_the_epochs_
         resumed_epochs(first, frozen)
     with pytest.raises(SystemExit, match="no readable card.json"):
         resumed_epochs(tmp_path, longer)
-    stats = train_lora_adapter(lambda epoch: pairs, tmp_path / "same", frozen, log=lambda _: None, resume=(first, 1))
+    stats = train_lora_adapter(
+        lambda epoch: ADAPTER_PAIRS, tmp_path / "same", frozen, log=lambda _: None, resume=(first, 1)
+    )
     assert stats["steps"] == 4  # epochs 2 and 3 only
     before = load_file(str(first / "adapter_model.safetensors"))
     after = load_file(str(tmp_path / "same" / "adapter_model.safetensors"))
     assert before.keys() == after.keys() and all(np.array_equal(before[k], after[k]) for k in before)
-    trained = train_lora_adapter(lambda epoch: pairs, tmp_path / "on", longer, log=lambda _: None, resume=(first, 1))
+    trained = train_lora_adapter(
+        lambda epoch: ADAPTER_PAIRS, tmp_path / "on", longer, log=lambda _: None, resume=(first, 1)
+    )
     moved = load_file(str(tmp_path / "on" / "adapter_model.safetensors"))
     assert trained["steps"] == 4 and any(not np.array_equal(before[k], moved[k]) for k in before)
 
