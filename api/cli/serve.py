@@ -41,6 +41,7 @@ def load_bench(
     ]
     server_env = {
         "EVIDENCE_BACKEND": settings.backend,
+        "EVIDENCE_PROFILE": settings.profile,
         "EVIDENCE_MAX_BATCH_TEXTS": str(settings.max_batch_texts),
         **({"EVIDENCE_THREADS": str(settings.threads)} if settings.threads else {}),
     }
