@@ -60,7 +60,9 @@ def adapted_model(cache_dir: Path, adapter_dir: Path = ENCODER_DIR) -> tuple[Pat
 
 
 def merged_model_dir(cache_dir: Path, base_dir: Path, adapter_dir: Path = ENCODER_DIR) -> Path:
-    name = "evidence-encoder" if Path(adapter_dir) == ENCODER_DIR else Path(adapter_dir).name.replace("_", "-")
+    # encoder/ -> evidence-encoder, encoder_fast/ -> evidence-encoder-fast, taxonomy_encoder/ -> taxonomy-encoder
+    name = Path(adapter_dir).name.replace("_", "-")
+    name = f"evidence-{name}" if name.startswith("encoder") else name
     return Path(cache_dir) / "models" / f"{name}-{model_fingerprint(base_dir)[:8]}-{adapter_fingerprint(adapter_dir)}"
 
 
