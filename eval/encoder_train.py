@@ -1,6 +1,6 @@
 """Train the evidence encoder's LoRA adapter (``index/encoder/``) on the labelled corpus.
 
-    python -m evidence_matcher.eval.encoder_train [--out index/encoder] [--exclude-ids FILE]
+    python -m evidence_matcher.eval.encoder_train [--out DIR] [--base-model NAME] [--epochs N --resume ADAPTER]
 
 Pairs: every evidence sentence of the corpus with the text of each behavior it shows
 (three ladders), plus each example of the bundled rubric with its behavior's text.

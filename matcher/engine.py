@@ -152,7 +152,7 @@ class Matcher:
             base_dir, model_dir = adapted_model(self.cache_dir, TAXONOMY_ENCODER_DIR)
             adaptation = f"taxonomy-encoder:{adapter_fingerprint(TAXONOMY_ENCODER_DIR)}"
         elif self.uses_encoder:
-            # The profile's corpus-trained adapter (index/encoder/), merged once into its base model in the cache.
+            # The profile's corpus-trained adapter (index/encoder/, encoder_fast/), merged once into its base model.
             base_dir, model_dir = adapted_model(self.cache_dir, self.profile.encoder_dir)
             adaptation = f"evidence-encoder:{adapter_fingerprint(self.profile.encoder_dir)}"
         key = str(model_dir)
