@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from evidence_matcher.cache import default_cache_dir
@@ -82,8 +82,6 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """The settings, or one line naming the setting that does not validate (not pydantic's report)."""
-    from pydantic import ValidationError
-
     try:
         return Settings()
     except ValidationError as exc:
@@ -120,6 +118,27 @@ def judge_config(settings: Settings, mode: str, names: tuple[str, ...] = ()):
         redact=settings.redact,
         names=tuple(settings.redact_names) + tuple(names),
     )
+
+
+# What shapes the offline matcher (matcher_spec below, without the judge) and the server's micro-batches.
+OFFLINE_MATCHER_SETTINGS = (
+    "model_dir",
+    "backend",
+    "profile",
+    "adapt",
+    "embedder",
+    "thresholds",
+    "threads",
+    "max_chars",
+    "max_batch_texts",
+)
+
+
+def offline_matcher_env(settings: Settings) -> dict[str, str]:
+    """Those settings, where set, as the environment of a server started to measure this matcher
+    (``evidence load-bench``): the same model, thresholds and batches, and never a judge."""
+    values = {name: getattr(settings, name) for name in OFFLINE_MATCHER_SETTINGS}
+    return {f"EVIDENCE_{name.upper()}": str(value) for name, value in values.items() if value is not None}
 
 
 def matcher_spec(settings: Settings, judge_mode: str = "offline", names: tuple[str, ...] = (), params=None):

@@ -283,7 +283,9 @@ def halve_adapter(path: Path) -> None:
     import torch
     from safetensors.torch import load_file, save_file
 
+    mode = Path(path).stat().st_mode & 0o777  # save_file writes owner-only; keep the file's (the umask's)
     save_file({name: t.to(torch.float16).contiguous() for name, t in load_file(str(path)).items()}, str(path))
+    Path(path).chmod(mode)
 
 
 def resumed_epochs(adapter: Path, recipe: dict) -> tuple[Path, int]:

@@ -153,6 +153,34 @@ def test_a_setting_that_does_not_validate_is_one_line_naming_it(tmp_path, settin
     assert_one_line_error(proc, fragment)
 
 
+def test_load_bench_starts_its_server_with_the_matcher_it_measures_and_no_judge(monkeypatch, tmp_path):
+    """``evidence load-bench`` measures a server it starts: every setting that shapes the offline matcher
+    reaches that server (a profile once did not, and the default model was measured), a judge never does."""
+    from evidence_matcher.api.settings import OFFLINE_MATCHER_SETTINGS, Settings, load_settings, offline_matcher_env
+
+    for name, value in {
+        "EVIDENCE_PROFILE": "fast",
+        "EVIDENCE_BACKEND": "onnx-int8",
+        "EVIDENCE_ADAPT": "true",
+        "EVIDENCE_THRESHOLDS": str(tmp_path / "t.json"),
+        "EVIDENCE_THREADS": "1",
+        "EVIDENCE_MAX_BATCH_TEXTS": "4",
+        "EVIDENCE_LLM_MODEL": "gpt-x",
+        "EVIDENCE_API_TOKEN": "secret",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    env = offline_matcher_env(settings)
+    assert not {"EVIDENCE_LLM_MODEL", "EVIDENCE_API_TOKEN"} & env.keys()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("EVIDENCE_LLM_MODEL", "EVIDENCE_API_TOKEN", "EVIDENCE_MODEL_DIR", "EVIDENCE_EMBEDDER"):
+        monkeypatch.delenv(name, raising=False)
+    server = Settings()
+    assert all(getattr(server, name) == getattr(settings, name) for name in OFFLINE_MATCHER_SETTINGS)
+    assert server.profile == "fast" and server.adapt and server.threads == 1 and server.llm_model is None
+
+
 @pytest.mark.slow
 def test_no_text_leaves_the_machine_unless_the_user_asked(cache_dir):
     """A stray OPENAI_API_KEY (even with a base URL) sends nothing; --judge offline sends nothing."""

@@ -32,6 +32,8 @@ def load_bench(
 
     from evidence_matcher.eval.loadbench import run_load
 
+    from ..settings import offline_matcher_env
+
     settings = settings_from_env()
     matcher = build_matcher(settings)
     index = matcher.rubric_index()  # model and index cached before the server starts
@@ -39,12 +41,7 @@ def load_bench(
     texts = [" ".join(t.split(" ")[:300]) for t in texts if len(t.split()) >= 250] or [
         EXAMPLE.read_text(encoding="utf-8")
     ]
-    server_env = {
-        "EVIDENCE_BACKEND": settings.backend,
-        "EVIDENCE_PROFILE": settings.profile,
-        "EVIDENCE_MAX_BATCH_TEXTS": str(settings.max_batch_texts),
-        **({"EVIDENCE_THREADS": str(settings.threads)} if settings.threads else {}),
-    }
+    server_env = offline_matcher_env(settings)
     served = index.embedder if settings.backend == "onnx-int8" else None  # fp32 is the bare encode already
     results = run_load(SELF, texts, clients, seconds, settings.cache_dir, index.embedder.model_dir, served, server_env)
     for key, value in results.items():
