@@ -72,7 +72,7 @@ def best(samples, pairs, bids, prob) -> tuple[float, np.ndarray]:
 
 def describe(samples: list[Sample], counts: np.ndarray, threshold: float) -> str:
     tp, fp, fn = counts.sum(axis=0)
-    genres = [g for g in ("incident-review", "promo-doc") if any(s.genre == g for s in samples)]
+    genres = [g for g in ("incident-review", "promo-doc", "short-note") if any(s.genre == g for s in samples)]
     genre = {g: f1(counts[np.array([s.genre == g for s in samples])]) for g in genres}
     per = ", ".join(f"{g} {v:.3f}" for g, v in genre.items())
     return f"F1 {f1(counts):.3f} (P {tp / max(1, tp + fp):.3f} R {tp / max(1, tp + fn):.3f}) at {threshold:.2f}; {per}"

@@ -27,7 +27,7 @@ import numpy as np
 from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.matcher.decision import DecisionParams
 from evidence_matcher.matcher.engine import Matcher
-from evidence_matcher.matcher.evidence_bank import BANK_NAMES, EvidenceBank
+from evidence_matcher.matcher.evidence_bank import EvidenceBank
 from evidence_matcher.matcher.profiles import DEFAULT_PROFILE, PROFILES
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.structure import STRUCT_NAMES
@@ -35,6 +35,9 @@ from evidence_matcher.matcher.verifier import (
     BANK_COLUMNS,
     BANK_PATH,
     FALLBACK_PATH,
+    FEATURE_NAMES,
+    FROM_BANK,
+    NEIGHBOUR_NAMES,
     PAIR_NAMES,
     IndexFeatures,
     candidate_pairs,
@@ -529,6 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         "candidates": RECIPE["candidates"],
         "pair_features": PAIR_NAMES,
         "structure_features": list(STRUCT_NAMES),
+        "neighbour_features": NEIGHBOUR_NAMES,
         "corpus_files": [p.name for p in files],
         "corpus_sha256": corpus_sha256(files),
         "corpus_documents": len(docs),
@@ -558,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         fallback = train_ensemble(pairs.dense, np.delete(pairs.scalars, BANK_COLUMNS, axis=1), pairs.y, RECIPE)
         card["no_bank_fallback"] = {
             "file": FALLBACK_PATH.name,
-            "pair_features": [n for n in PAIR_NAMES if n not in BANK_NAMES],
+            "features": [n for n in FEATURE_NAMES if n not in FROM_BANK],
             "why": "decides a rubric the evidence bank has no rows of: by corpus CV with every held-out document "
             "read without a bank it beats the bank network with its bank columns zeroed "
             "(python -m evidence_matcher.eval.no_bank_fallback)",

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from evidence_matcher.errors import ModelError
 
 from .evidence_bank import BANK_NAMES, BankView, EvidenceBank, bank_features
 from .structure import STRUCT_NAMES, segment_structure
@@ -51,7 +54,15 @@ PAIR_NAMES = [
     "has_examples",
     *BANK_NAMES,
 ]
-BANK_COLUMNS = [PAIR_NAMES.index(name) for name in BANK_NAMES]  # what the fallback network does not read
+# The sentences just before and after, for the same behavior: the retriever's score and the bank's
+# vote there (0 where the behavior was not among that sentence's candidates, or there is no such
+# sentence), and the larger of the two. A deed is often told over two or three sentences, and
+# what the neighbours were filed under tells one behavior from its neighbour in the ladder where
+# the sentence alone does not (dev fit split: README, Measured quality).
+NEIGHBOUR_NAMES = ["prev_score", "prev_vote", "next_score", "next_vote", "near_score", "near_vote"]
+FEATURE_NAMES = [*PAIR_NAMES, *STRUCT_NAMES, *NEIGHBOUR_NAMES]  # the columns of ``PairBatch.scalars``
+FROM_BANK = {*BANK_NAMES, "prev_vote", "next_vote", "near_vote"}  # what the fallback network does not read
+BANK_COLUMNS = [i for i, name in enumerate(FEATURE_NAMES) if name in FROM_BANK]
 
 
 @dataclass
@@ -61,7 +72,7 @@ class PairBatch:
     rows: np.ndarray  # (pairs,) segment row
     cols: np.ndarray  # (pairs,) behavior column
     dense: np.ndarray  # (pairs, dim * 2) sentence vector and its product with the behavior's
-    scalars: np.ndarray  # (pairs, len(PAIR_NAMES) + len(STRUCT_NAMES))
+    scalars: np.ndarray  # (pairs, len(FEATURE_NAMES))
 
 
 @dataclass
@@ -105,7 +116,7 @@ def candidate_pairs(
             np.zeros(0, int),
             np.zeros(0, int),
             np.zeros((0, 2 * dim), np.float32),
-            np.zeros((0, len(PAIR_NAMES) + len(STRUCT_NAMES)), np.float32),
+            np.zeros((0, len(FEATURE_NAMES)), np.float32),
         )
     k = min(candidates, n_beh)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -141,10 +152,25 @@ def candidate_pairs(
         ],
         axis=1,
     ).astype(np.float32)
-    pair = np.concatenate([pair, bank_features(feats.bank, analysis.vectors, rows, cols)], axis=1)
+    bank = bank_features(feats.bank, analysis.vectors, rows, cols)
     struct = segment_structure(text, analysis.segments)[rows]
+    near = neighbour_features(scores.shape, rows, cols, pair_score, bank[:, BANK_NAMES.index("bank_vote")])
     dense = np.concatenate([s, s * b], axis=1).astype(np.float32)
-    return PairBatch(rows, cols, dense, np.concatenate([pair, struct], axis=1))
+    return PairBatch(rows, cols, dense, np.concatenate([pair, bank, struct, near], axis=1))
+
+
+def neighbour_features(
+    shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray, score: np.ndarray, vote: np.ndarray
+) -> np.ndarray:
+    """(pairs, len(NEIGHBOUR_NAMES)): for each candidate pair, the same behavior's score and bank vote
+    on the previous and the next sentence when it was one of their candidates (else 0)."""
+    n_seg, n_beh = shape
+    grid = np.zeros((2, n_seg + 2, n_beh), np.float32)  # a zero row before the first sentence and after the last
+    grid[0, rows + 1, cols] = score
+    grid[1, rows + 1, cols] = vote
+    prev, after = grid[:, rows, cols], grid[:, rows + 2, cols]
+    near = np.maximum(prev, after)
+    return np.stack([prev[0], prev[1], after[0], after[1], near[0], near[1]], axis=1).astype(np.float32)
 
 
 def save_weights(path: Path, weights: dict[str, np.ndarray]) -> None:
@@ -179,11 +205,25 @@ class Verifier:
     def candidates(self) -> int:
         return int(self.card.get("candidates", 10))
 
+    @cached_property
+    def columns(self) -> list[int]:
+        """The columns of ``PairBatch.scalars`` it was trained on, by the names in its card (a verifier
+        trained before a feature existed, such as the fast profile's, reads the features it knows)."""
+        names = [
+            *self.card.get("pair_features", PAIR_NAMES),
+            *self.card.get("structure_features", STRUCT_NAMES),
+            *self.card.get("neighbour_features", []),
+        ]
+        unknown = sorted(set(names) - set(FEATURE_NAMES))
+        if unknown:
+            raise ModelError(f"the verifier's card names features this version does not compute: {', '.join(unknown)}")
+        return [FEATURE_NAMES.index(name) for name in names]
+
     def fits(self, embedder) -> bool:
         """Trained on this embedder's vectors (the evidence encoder, fp32 or int8)? A test's
         fake embedder or another model is decided by similarity instead."""
         dim = getattr(embedder, "dim", 0)
-        inputs = 2 * dim + len(self.weights["scalar_mean"])
+        inputs = 2 * dim + len(self.columns)
         return (
             getattr(embedder, "model_id", "").startswith(self.card.get("base_model", "\0"))
             and inputs == self.weights["w1"].shape[0]
@@ -211,9 +251,11 @@ class Verifier:
     def predict(self, batch: PairBatch, fallback: bool = False) -> np.ndarray:
         if len(batch.rows) == 0:
             return np.zeros(0, dtype=np.float32)
+        scalars = batch.scalars[:, self.columns]
         if fallback and self.fallback is not None:
-            return mlp_probabilities(self.fallback, batch.dense, np.delete(batch.scalars, BANK_COLUMNS, axis=1))
-        return mlp_probabilities(self.weights, batch.dense, batch.scalars)
+            kept = [i for i, column in enumerate(self.columns) if column not in BANK_COLUMNS]
+            return mlp_probabilities(self.fallback, batch.dense, scalars[:, kept])
+        return mlp_probabilities(self.weights, batch.dense, scalars)
 
     def probabilities(self, analysis: Analysis, text: str, index: RubricIndex, feats: IndexFeatures) -> np.ndarray:
         """(segments, behaviors): the probability that each sentence evidences each

@@ -7,7 +7,7 @@ import numpy as np
 from evidence_matcher.eval.corpus import corpus_files, ladder_rubric, load_documents
 from evidence_matcher.eval.fit import WITHOUT_BANK_FIELDS
 from evidence_matcher.matcher.evidence_bank import BANK_NAMES, MIN_ROWS, EvidenceBank, bank_features
-from evidence_matcher.matcher.verifier import BANK_PATH, PAIR_NAMES, Verifier, candidate_pairs
+from evidence_matcher.matcher.verifier import BANK_COLUMNS, BANK_PATH, PAIR_NAMES, Verifier, candidate_pairs
 from tests.conftest import SHARED
 
 
@@ -92,8 +92,11 @@ def test_a_ladder_without_bank_rows_is_decided_by_the_fallback_with_its_own_thre
     )
     verifier, params = real_matcher.verifier, real_matcher.params
     assert verifier.fallback is not None and (BANK_PATH.parent / verifier.card["no_bank_fallback"]["file"]).is_file()
-    # The fallback reads every pair feature but the bank's: its first layer is that much narrower.
-    assert verifier.fallback["w1"].shape[0] == verifier.weights["w1"].shape[0] - len(BANK_NAMES)
+    # The fallback reads every feature but those from the bank (its own and the neighbouring sentences' votes):
+    # its first layer is that much narrower.
+    from_bank = [c for c in verifier.columns if c in BANK_COLUMNS]
+    assert len(from_bank) == len(BANK_NAMES) + 3
+    assert verifier.fallback["w1"].shape[0] == verifier.weights["w1"].shape[0] - len(from_bank)
     assert set(params.without_bank) == set(WITHOUT_BANK_FIELDS)  # fitted with the dev set read without a bank
     index = real_matcher.rubric_index()
     assert real_matcher.params_for(index) == params  # IC6 has bank rows: the bank network and its thresholds

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evidence_matcher.errors import DatasetError
+from evidence_matcher.errors import DatasetError, ModelError
 from evidence_matcher.eval.corpus import Document, corpus_files, corpus_sha256, labelled_segments, load_documents
 from evidence_matcher.eval.dataset import Label, Sample, load_dataset
 from evidence_matcher.eval.metrics import genre_metrics, strength_precision
@@ -18,7 +18,13 @@ from evidence_matcher.matcher.engine import Matcher
 from evidence_matcher.matcher.profiles import PROFILES
 from evidence_matcher.matcher.segment import segment_text
 from evidence_matcher.matcher.structure import HEADING_KINDS, STRUCT_NAMES, heading_kind, segment_structure
-from evidence_matcher.matcher.verifier import PAIR_NAMES, Verifier
+from evidence_matcher.matcher.verifier import (
+    FEATURE_NAMES,
+    NEIGHBOUR_NAMES,
+    PAIR_NAMES,
+    Verifier,
+    neighbour_features,
+)
 from tests.conftest import ROOT, SHARED, FakeEmbedder
 
 DEV = ROOT / "eval" / "datasets" / "ic6-dev.jsonl"
@@ -80,11 +86,13 @@ def test_shipped_parameters_come_from_the_corpus_in_the_repository(profile):
     assert encoder["corpus_sha256"] == corpus_sha256(encoder_corpus(files))
     assert len(files) - len(encoder_corpus(files)) == len(VERIFIER_ONLY)  # each named file is in the corpus
     assert verifier.card["pair_features"] == PAIR_NAMES and verifier.card["structure_features"] == list(STRUCT_NAMES)
+    assert verifier.card.get("neighbour_features", []) in ([], NEIGHBOUR_NAMES)  # the fast profile's predate them
     assert verifier.card["base_model"].endswith(
         f"+evidence-encoder:{adapter_fingerprint(chosen.encoder_dir)}"
     )  # trained on this adapter's vectors
     dim = {"all-mpnet-base-v2": 768, "all-MiniLM-L6-v2": 384}[adapter_base(chosen.encoder_dir)]
-    assert verifier.weights["w1"].shape[0] == 2 * dim + len(PAIR_NAMES) + len(STRUCT_NAMES)
+    features = len(PAIR_NAMES) + len(STRUCT_NAMES) + len(verifier.card.get("neighbour_features", []))
+    assert verifier.weights["w1"].shape[0] == 2 * dim + features == 2 * dim + len(verifier.columns)
     assert (verifier.fallback is not None) == chosen.fallback
     params = load_params(params_path(stem=chosen.thresholds))
     assert params.decision == "verifier" and "split=fit" in params.fitted_on
@@ -98,6 +106,35 @@ def test_everything_the_product_trained_fits_the_25_mb_budget():
     """Every profile's encoder adapter and verifier, and the skill-taxonomy encoder: 25 MB in all."""
     folders = {TAXONOMY_ENCODER_DIR} | {d for p in PROFILES.values() for d in (p.encoder_dir, p.verifier_dir)}
     assert sum(f.stat().st_size for folder in folders for f in folder.iterdir()) < 25_000_000
+
+
+def test_a_pair_reads_the_same_behaviors_score_and_vote_on_the_sentences_around_it():
+    # three sentences; behavior 0 is a candidate of all three, behavior 1 of the middle one only
+    rows, cols = np.array([0, 1, 1, 2]), np.array([0, 0, 1, 0])
+    score, vote = np.array([0.5, 0.6, 0.7, 0.4]), np.array([0.9, 0.1, 0.8, 0.3])
+    near = dict(zip(NEIGHBOUR_NAMES, neighbour_features((3, 2), rows, cols, score, vote).T, strict=True))
+    assert near["prev_score"].tolist() == pytest.approx([0.0, 0.5, 0.0, 0.6])  # the first sentence has none before
+    assert near["next_vote"].tolist() == pytest.approx([0.1, 0.3, 0.0, 0.0])  # behavior 1 was not the third's candidate
+    assert near["near_score"].tolist() == pytest.approx([0.6, 0.5, 0.0, 0.6])
+    assert near["near_vote"].tolist() == pytest.approx([0.1, 0.9, 0.0, 0.1])
+
+
+def test_a_verifier_reads_only_the_features_its_card_names():
+    """A verifier trained before the neighbour features (the fast profile's) reads the columns it knows."""
+    old = Verifier({}, {"pair_features": PAIR_NAMES, "structure_features": list(STRUCT_NAMES)})
+    assert old.columns == list(range(len(PAIR_NAMES) + len(STRUCT_NAMES)))
+    new = Verifier(
+        {}, {"pair_features": PAIR_NAMES, "structure_features": STRUCT_NAMES, "neighbour_features": NEIGHBOUR_NAMES}
+    )
+    assert [FEATURE_NAMES[c] for c in new.columns] == FEATURE_NAMES
+    with pytest.raises(ModelError, match="does not compute: sentiment"):
+        _ = Verifier({}, {"pair_features": [*PAIR_NAMES, "sentiment"]}).columns
+
+
+def test_the_neighbour_experiment_compares_the_shipped_features_with_and_without_the_neighbours():
+    from evidence_matcher.eval.neighbour_features import WITHOUT
+
+    assert [FEATURE_NAMES[c] for c in WITHOUT] == [*PAIR_NAMES, *STRUCT_NAMES]  # the previous release's inputs
 
 
 def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
