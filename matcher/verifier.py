@@ -6,7 +6,8 @@ elementwise product with the behavior's text embedding (so it learns which parts
 meaning matter, not just the cosine), the similarities retrieval computed (to the
 behavior's text, its sentences and its examples; rank and margin within the sentence
 and within the document), the sentence's structure (``matcher.structure``: its
-section, who acts, tense, shape), and what the corpus's labelled sentences nearest to it
+section, who acts, tense, shape), the same behavior's score and vote on the sentences just
+before and after it (``neighbour_features``), and what the corpus's labelled sentences nearest to it
 were filed under (``matcher.evidence_bank``). It is a small MLP trained on the project's labelled
 corpus (``eval/datasets/train/``, eleven ladders, whole documents and short excerpts of
 them) by ``python -m evidence_matcher.eval.verifier_train``; its weights and model card
