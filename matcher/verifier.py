@@ -62,7 +62,8 @@ PAIR_NAMES = [
 # the sentence alone does not (dev fit split: README, Measured quality).
 NEIGHBOUR_NAMES = ["prev_score", "prev_vote", "next_score", "next_vote", "near_score", "near_vote"]
 FEATURE_NAMES = [*PAIR_NAMES, *STRUCT_NAMES, *NEIGHBOUR_NAMES]  # the columns of ``PairBatch.scalars``
-FROM_BANK = {*BANK_NAMES, "prev_vote", "next_vote", "near_vote"}  # what the fallback network does not read
+# What the fallback network does not read: the bank's own columns and the neighbouring sentences' votes.
+FROM_BANK = {*BANK_NAMES, *(name for name in NEIGHBOUR_NAMES if name.endswith("_vote"))}
 BANK_COLUMNS = [i for i, name in enumerate(FEATURE_NAMES) if name in FROM_BANK]
 
 
@@ -209,7 +210,7 @@ class Verifier:
     @cached_property
     def columns(self) -> list[int]:
         """The columns of ``PairBatch.scalars`` it was trained on, by the names in its card (a verifier
-        trained before a feature existed, such as the fast profile's, reads the features it knows)."""
+        trained before a feature existed reads the features it knows)."""
         names = [
             *self.card.get("pair_features", PAIR_NAMES),
             *self.card.get("structure_features", STRUCT_NAMES),
@@ -219,6 +220,11 @@ class Verifier:
         if unknown:
             raise ModelError(f"the verifier's card names features this version does not compute: {', '.join(unknown)}")
         return [FEATURE_NAMES.index(name) for name in names]
+
+    @cached_property
+    def fallback_columns(self) -> list[int]:
+        """Its columns without the bank's: what the no-bank fallback network was trained on."""
+        return [column for column in self.columns if column not in BANK_COLUMNS]
 
     def fits(self, embedder) -> bool:
         """Trained on this embedder's vectors (the evidence encoder, fp32 or int8)? A test's
@@ -252,11 +258,9 @@ class Verifier:
     def predict(self, batch: PairBatch, fallback: bool = False) -> np.ndarray:
         if len(batch.rows) == 0:
             return np.zeros(0, dtype=np.float32)
-        scalars = batch.scalars[:, self.columns]
         if fallback and self.fallback is not None:
-            kept = [i for i, column in enumerate(self.columns) if column not in BANK_COLUMNS]
-            return mlp_probabilities(self.fallback, batch.dense, scalars[:, kept])
-        return mlp_probabilities(self.weights, batch.dense, scalars)
+            return mlp_probabilities(self.fallback, batch.dense, batch.scalars[:, self.fallback_columns])
+        return mlp_probabilities(self.weights, batch.dense, batch.scalars[:, self.columns])
 
     def probabilities(self, analysis: Analysis, text: str, index: RubricIndex, feats: IndexFeatures) -> np.ndarray:
         """(segments, behaviors): the probability that each sentence evidences each

@@ -86,13 +86,12 @@ def test_shipped_parameters_come_from_the_corpus_in_the_repository(profile):
     assert encoder["corpus_sha256"] == corpus_sha256(encoder_corpus(files))
     assert len(files) - len(encoder_corpus(files)) == len(VERIFIER_ONLY)  # each named file is in the corpus
     assert verifier.card["pair_features"] == PAIR_NAMES and verifier.card["structure_features"] == list(STRUCT_NAMES)
-    assert verifier.card.get("neighbour_features", []) in ([], NEIGHBOUR_NAMES)  # the fast profile's predate them
+    assert verifier.card["neighbour_features"] == NEIGHBOUR_NAMES
     assert verifier.card["base_model"].endswith(
         f"+evidence-encoder:{adapter_fingerprint(chosen.encoder_dir)}"
     )  # trained on this adapter's vectors
     dim = {"all-mpnet-base-v2": 768, "all-MiniLM-L6-v2": 384}[adapter_base(chosen.encoder_dir)]
-    features = len(PAIR_NAMES) + len(STRUCT_NAMES) + len(verifier.card.get("neighbour_features", []))
-    assert verifier.weights["w1"].shape[0] == 2 * dim + features == 2 * dim + len(verifier.columns)
+    assert verifier.weights["w1"].shape[0] == 2 * dim + len(FEATURE_NAMES) == 2 * dim + len(verifier.columns)
     assert (verifier.fallback is not None) == chosen.fallback
     params = load_params(params_path(stem=chosen.thresholds))
     assert params.decision == "verifier" and "split=fit" in params.fitted_on
@@ -120,7 +119,7 @@ def test_a_pair_reads_the_same_behaviors_score_and_vote_on_the_sentences_around_
 
 
 def test_a_verifier_reads_only_the_features_its_card_names():
-    """A verifier trained before the neighbour features (the fast profile's) reads the columns it knows."""
+    """A verifier trained before the neighbour features existed still loads and reads the columns it knows."""
     old = Verifier({}, {"pair_features": PAIR_NAMES, "structure_features": list(STRUCT_NAMES)})
     assert old.columns == list(range(len(PAIR_NAMES) + len(STRUCT_NAMES)))
     new = Verifier(
