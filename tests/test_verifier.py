@@ -130,10 +130,49 @@ def test_a_verifier_reads_only_the_features_its_card_names():
         _ = Verifier({}, {"pair_features": [*PAIR_NAMES, "sentiment"]}).columns
 
 
-def test_the_neighbour_experiment_compares_the_shipped_features_with_and_without_the_neighbours():
-    from evidence_matcher.eval.neighbour_features import WITHOUT
+def test_each_feature_experiment_adds_its_group_to_the_features_before_it():
+    from evidence_matcher.eval.feature_groups import COLUMNS, arms
 
-    assert [FEATURE_NAMES[c] for c in WITHOUT] == [*PAIR_NAMES, *STRUCT_NAMES]  # the previous release's inputs
+    without, with_ = arms("neighbour")
+    assert [COLUMNS[c] for c in without] == [*PAIR_NAMES, *STRUCT_NAMES]
+    assert [COLUMNS[c] for c in with_] == FEATURE_NAMES  # the shipped inputs
+    without, with_ = arms("competition")
+    assert [COLUMNS[c] for c in without] == FEATURE_NAMES
+    assert [COLUMNS[c] for c in with_] == COLUMNS
+
+
+def test_the_competition_experiment_reads_the_banks_votes_for_a_sentences_other_candidates():
+    from evidence_matcher.eval.feature_groups import COMPETITION_NAMES, competition_features
+
+    # two sentences; behaviors 0 and 1 candidates of the first, 0 and 2 of the second
+    rows, cols = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 2])
+    vote = np.array([0.2, 0.5, 0.6, 0.1])
+    contest = dict(zip(COMPETITION_NAMES, competition_features(rows, cols, vote).T, strict=True))
+    assert contest["vote_rank"].tolist() == pytest.approx([1.0, 0.0, 0.0, 1.0])
+    assert contest["vote_gap"].tolist() == pytest.approx([0.3, 0.0, 0.0, 0.5], abs=1e-6)
+    assert contest["sentence_vote"].tolist() == pytest.approx([0.7, 0.7, 0.7, 0.7])
+    assert contest["doc_vote_gap"].tolist() == pytest.approx([0.4, 0.0, 0.0, 0.0], abs=1e-6)  # behavior 0's best is 0.6
+
+
+def test_the_competition_columns_are_computed_within_each_document():
+    from types import SimpleNamespace
+
+    from evidence_matcher.eval.feature_groups import COLUMNS, all_columns, competition_features
+
+    vote = np.array([0.2, 0.9, 0.5, 0.6])
+    scalars = np.zeros((4, len(FEATURE_NAMES)), np.float32)
+    scalars[:, FEATURE_NAMES.index("bank_vote")] = vote
+    # documents 0 and 1 interleaved; each has one sentence with two candidates
+    pairs = SimpleNamespace(
+        doc=np.array([0, 1, 0, 1]), rows=np.zeros(4, int), cols=np.array([0, 0, 1, 1]), scalars=scalars
+    )
+    out = all_columns(pairs)
+    assert out.shape == (4, len(COLUMNS)) and np.array_equal(out[:, : len(FEATURE_NAMES)], scalars)
+    for doc in (0, 1):
+        m = pairs.doc == doc
+        assert np.allclose(
+            out[m, len(FEATURE_NAMES) :], competition_features(pairs.rows[m], pairs.cols[m], vote[m]), atol=1e-6
+        )
 
 
 def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
