@@ -512,6 +512,21 @@ def test_the_fit_split_experiment_trains_on_gold_quotes_and_leaves_arguable_beha
     assert low == high == 1.0 and above == 1.0
 
 
+def test_the_fit_split_bank_experiment_adds_only_the_kept_documents_rows_with_their_labels():
+    from evidence_matcher.eval.fit_split_bank import merged, rows_of
+    from evidence_matcher.matcher.evidence_bank import EvidenceBank
+
+    shipped = EvidenceBank.build(np.eye(3, 4, dtype=np.float32), ["r"] * 3, [{"a.1"}, set(), {"b.1", "c.1"}])
+    fit = EvidenceBank.build(np.eye(3, 4, k=1, dtype=np.float32), ["r"] * 3, [{"c.1"}, {"a.1"}, set()])
+    kept = rows_of(fit, np.array([False, True, True]))  # the first document is the held-out fold's
+    assert len(kept.rubric) == 2 and kept.label_row.tolist() == [0] and kept.label_behavior.tolist() == ["a.1"]
+    assert np.array_equal(kept.vectors, fit.vectors[1:])
+    both = merged(shipped, kept)
+    assert len(both.rubric) == 5 and np.array_equal(both.vectors, np.concatenate([shipped.vectors, fit.vectors[1:]]))
+    labelled = sorted(zip(both.label_row.tolist(), both.label_behavior.tolist(), strict=True))
+    assert labelled == [(0, "a.1"), (2, "b.1"), (2, "c.1"), (3, "a.1")]
+
+
 def test_the_actor_experiment_reads_who_acts_in_each_pairs_sentence_from_the_corpus_labels():
     from types import SimpleNamespace
 
