@@ -1,6 +1,6 @@
 """Would the dev set's writers teach the verifier through its evidence bank? Measured for the README.
 
-    python -m evidence_matcher.eval.fit_split_bank      # ~10 min on 2 cores
+    python -m evidence_matcher.eval.fit_split_bank      # ~5 min on 2 cores
 
 Training the verifier's network on four fifths of the fit split bought at most +0.02 on the
 other fifth (``fit_split_training``). The evidence bank is the lever that moved it most since,
