@@ -40,16 +40,12 @@ def merged(first: EvidenceBank, second: EvidenceBank) -> EvidenceBank:
 
 
 def document_bank(docs, matcher) -> tuple[EvidenceBank, np.ndarray]:
-    """The documents' sentences as bank rows (the behaviors their labels give, or none), and
-    each row's document number."""
-    vectors, rubric, labels, owner = [], [], [], []
-    for n, index, analysis in analyzed(docs, matcher):
-        for gold in vt.row_labels(labelled_segments(docs[n])[0], analysis.segments):
-            rubric.append(index.rubric.id)
-            labels.append(set(gold.behaviors) if gold else set())
-            owner.append(n)
-        vectors.append(analysis.vectors)
-    return EvidenceBank.build(np.concatenate(vectors), rubric, labels), np.array(owner)
+    """The documents' sentences as bank rows (the behaviors their labels give, or none), built as
+    the corpus's bank is, and each row's document number."""
+    results = {n: (analysis, index) for n, index, analysis in analyzed(docs, matcher)}
+    seg_golds = [vt.row_labels(labelled_segments(doc)[0], results[n][0].segments) for n, doc in enumerate(docs)]
+    bank, owner = vt.documents_bank(results, seg_golds, list(range(len(docs))))
+    return bank, np.array(owner)
 
 
 def rows_of(bank: EvidenceBank, keep: np.ndarray) -> EvidenceBank:

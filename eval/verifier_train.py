@@ -168,7 +168,7 @@ def build_pairs(
     seg_golds = [row_labels(labels, results[n][0].segments) for n, labels in enumerate(doc_labels)]
     read: dict[int, int] = {}  # document -> the fold whose bank rows it may not read
     if bank_recipe is not None:
-        bank, row_group = _corpus_bank(results, seg_golds, groups[:whole])
+        bank, row_group = documents_bank(results, seg_golds, groups[:whole])
         fold = np.array([fold_of(g, bank_recipe["bank_folds"]) for g in row_group])
         for n, g in enumerate(groups):
             if _share(f"drop{g}") >= bank_recipe["bank_drop"]:
@@ -229,7 +229,7 @@ def build_pairs(
     )
 
 
-def _corpus_bank(results: dict[int, tuple], seg_golds: list, groups: list[int]) -> tuple[EvidenceBank, list[int]]:
+def documents_bank(results: dict[int, tuple], seg_golds: list, groups: list[int]) -> tuple[EvidenceBank, list[int]]:
     """The evidence bank of the whole documents (numbered ``0..len(groups)-1``): every sentence,
     with the behaviors it is labelled with (none for a negative); and each row's group."""
     vectors, rubric, labels, row_group = [], [], [], []
