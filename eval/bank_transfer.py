@@ -20,19 +20,20 @@ of ``eval.heldout`` and the test split are not read.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
 from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.matcher.decision import decide
 from evidence_matcher.matcher.engine import Matcher
-from evidence_matcher.matcher.evidence_bank import BankView, EvidenceBank
+from evidence_matcher.matcher.evidence_bank import EvidenceBank
 from evidence_matcher.matcher.spec import MatcherSpec
 from evidence_matcher.matcher.verifier import index_features
 from evidence_matcher.rubrics.model import Rubric
 
 from .corpus import LADDERS, ladder_rubric, load_documents
+from .fit_split_training import fit_split_samples
+from .metrics import Counts
 from .verifier_train import corpus_files
 
 RULES = (("mutual", 0.5), ("nearest", 0.6), ("nearest", 0.7))  # fixed before the run, not searched
@@ -55,50 +56,60 @@ def behavior_texts(matcher: Matcher, bank: EvidenceBank) -> dict[str, tuple[list
     return out
 
 
-def transferred_view(
-    bank: EvidenceBank, sources: dict, target_id: str, target_vecs: np.ndarray, rule: str, floor: float
-) -> BankView:
-    """The other ladders' bank rows, labelled in the target's behavior columns."""
+def borrowed_bank(
+    bank: EvidenceBank,
+    sources: dict,
+    target: Rubric,
+    target_ids: list[str],
+    target_vecs: np.ndarray,
+    rule: str,
+    floor: float,
+) -> EvidenceBank:
+    """The other ladders' bank rows, relabelled into the target's behaviors and filed under its id,
+    so the engine reads them as the target's own (``EvidenceBank.view``)."""
     to_target: dict[tuple[str, str], int] = {}
     for rubric_id, (bids, vecs) in sources.items():
-        if rubric_id == target_id:
+        if rubric_id == target.id:
             continue
         sims = vecs @ target_vecs.T  # (source behaviors, target behaviors)
         for i, behavior in enumerate(bids):
             j = int(sims[i].argmax())
             ok = sims[i, j] >= floor and (rule != "mutual" or int(sims[:, j].argmax()) == i)
             to_target[rubric_id, behavior] = j if ok else -1
-    usable = np.isin(bank.rubric, list(sources)) & (bank.rubric != target_id)
-    labels: dict[int, set[int]] = {}
+    usable = np.isin(bank.rubric, list(sources)) & (bank.rubric != target.id)
+    labels: list[tuple[int, str]] = []
     for row, behavior in zip(bank.label_row, bank.label_behavior, strict=True):
         column = to_target.get((str(bank.rubric[row]), str(behavior)), -1)
         if column < 0:
             usable[row] = False  # evidence of a behavior the target has no counterpart for: neither side
         else:
-            labels.setdefault(int(row), set()).add(column)
+            labels.append((int(row), target_ids[column]))
     rows = np.flatnonzero(usable)
-    matrix = np.zeros((len(rows), len(target_vecs)), np.float32)
-    for k, row in enumerate(rows):
-        matrix[k, sorted(labels.get(int(row), ()))] = 1.0
-    return BankView(bank.vectors[rows].astype(np.float32) / 127.0, matrix, [np.flatnonzero(c) for c in matrix.T])
+    position = np.full(len(usable), -1)
+    position[rows] = np.arange(len(rows))
+    kept = sorted({(int(position[row]), behavior) for row, behavior in labels if usable[row]})
+    return EvidenceBank(
+        bank.vectors[rows],
+        np.full(len(rows), target.id),
+        np.array([row for row, _ in kept], dtype=np.int32),
+        np.array([behavior for _, behavior in kept], dtype=str),
+    )
 
 
-def f1_by_threshold(matcher: Matcher, rubric: Rubric, docs: list[tuple[str, set, set]], view: BankView | None):
-    """{threshold: (F1, precision, recall)} with the bank network reading ``view`` (None: the fallback)."""
+def f1_by_threshold(matcher: Matcher, rubric: Rubric, docs: list[tuple[str, set, set]]):
+    """The thresholds ``matcher`` decides ``rubric`` at, and {threshold: (F1, precision, recall)} on ``docs``."""
     index = matcher.rubric_index(rubric)
-    features = index_features(index)
-    features.bank = view
-    matcher._features = {id(index): (index, features)}  # what the engine would hold for this index
     analyses = matcher.analyze_many([text for text, _, _ in docs], index)
     params = matcher.params_for(index)
     out = {}
     for threshold in THRESHOLDS:
         p = params.model_copy(update={"threshold": float(threshold)})
-        tp = fp = fn = 0
+        total = Counts()
         for analysis, (_, gold, partial) in zip(analyses, docs, strict=True):
             predicted = {m.behavior_id for m in decide(analysis, index, p).matches} - partial
-            tp, fp, fn = tp + len(predicted & gold), fp + len(predicted - gold), fn + len(gold - predicted)
-        out[float(threshold)] = (2 * tp / max(1, 2 * tp + fp + fn), tp / max(1, tp + fp), tp / max(1, tp + fn))
+            total.add(Counts(len(predicted & gold), len(predicted - gold), len(gold - predicted)))
+        precision, recall, f1 = total.prf()
+        out[float(threshold)] = (f1, precision, recall)
     return params.threshold, out
 
 
@@ -123,21 +134,21 @@ def main() -> int:
         mine = [d for d in documents if d.ladder == name]
         docs = [(d.text, {b for s in d.segments for b in s.behaviors}, set()) for d in mine]
         targets.append((f"{name} (corpus)", ladder_rubric(name), docs))
-    from .esco import load_eval_data
-
-    dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
-    _, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
+    samples = fit_split_samples()
     targets.append(("ic6 fit split", ladder_rubric("ic6"), [(s.text, set(s.gold), set(s.partial)) for s in samples]))
     for label, rubric, docs in targets:
         print(f"{label}: {len(docs)} documents", flush=True)
-        print(report("fallback", *f1_by_threshold(matcher, rubric, docs, None)), flush=True)
-        target_vecs = unit(index_features(matcher.rubric_index(rubric)).text_vec)
+        print(report("fallback", *f1_by_threshold(matcher.without_bank(), rubric, docs)), flush=True)
+        index = matcher.rubric_index(rubric)
+        target_vecs = unit(index_features(index).text_vec)
         for rule, floor in RULES:
-            view = transferred_view(bank, sources, rubric.id, target_vecs, rule, floor)
-            covered = int((view.labels.sum(axis=0) > 0).sum())
-            name = f"{rule} {floor}"
-            shipped, scores = f1_by_threshold(matcher, rubric, docs, view)
-            print(f"{report(name, shipped, scores)}; {covered}/{len(target_vecs)} behaviors with rows", flush=True)
+            borrowed = borrowed_bank(bank, sources, rubric, index.behavior_ids, target_vecs, rule, floor)
+            covered = len(set(borrowed.label_behavior.tolist()))
+            shipped, scores = f1_by_threshold(matcher.with_bank(borrowed), rubric, docs)
+            print(
+                f"{report(f'{rule} {floor}', shipped, scores)}; {covered}/{len(target_vecs)} behaviors with rows",
+                flush=True,
+            )
     print(f"{time.perf_counter() - started:.0f} s")
     return 0
 

@@ -40,13 +40,18 @@ def as_document(sample: Sample) -> Document:
     return Document(id=sample.id, ladder="ic6", genre=sample.genre or "other", text=sample.text, segments=segments)
 
 
-def fit_split_pairs(matcher, recipe: dict, bank=None) -> tuple[list[Sample], vt.PairSet]:
-    """The dev set's fit split and its candidate pairs, labelled from its gold quotes; ``bank``:
-    the corpus's evidence bank (``corpus_pairs(...)[2].bank``), read as the product reads it."""
+def fit_split_samples() -> list[Sample]:
+    """The IC6 dev set's fit split (the set choices are made on)."""
     from .esco import load_eval_data
 
     dev = Path(__file__).resolve().parent / "datasets" / "ic6-dev.jsonl"
-    _, samples, _ = load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")
+    return load_eval_data(dev, None, "fit", "ic6-principal-reliability-engineer")[1]
+
+
+def fit_split_pairs(matcher, recipe: dict, bank=None) -> tuple[list[Sample], vt.PairSet]:
+    """The dev set's fit split and its candidate pairs, labelled from its gold quotes; ``bank``:
+    the corpus's evidence bank (``corpus_pairs(...)[2].bank``), read as the product reads it."""
+    samples = fit_split_samples()
     return samples, vt.build_pairs([as_document(s) for s in samples], matcher, recipe["candidates"], bank=bank)
 
 

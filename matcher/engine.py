@@ -45,6 +45,7 @@ from .segment import segment_text, whole_text_segment
 from .verifier import IndexFeatures, Verifier, index_features
 
 if TYPE_CHECKING:
+    from .evidence_bank import EvidenceBank
     from .judge import Judge
     from .spec import MatcherSpec
 
@@ -240,8 +241,12 @@ class Matcher:
 
     def without_bank(self) -> Matcher:
         """This matcher as it decides a rubric the evidence bank has no rows of (for fitting those thresholds)."""
+        return self.with_bank(None)
+
+    def with_bank(self, bank: EvidenceBank | None) -> Matcher:
+        """This matcher with its verifier reading ``bank`` in place of the shipped one (None: no bank)."""
         assert self.verifier is not None
-        return replace(self, verifier=self.verifier.without_bank(), _features={})
+        return replace(self, verifier=replace(self.verifier, bank=bank), _features={})
 
     def decide(self, analysis: Analysis, index: RubricIndex) -> MatchResult:
         return decide(analysis, index, self.params_for(index))

@@ -20,7 +20,7 @@ to any ladder, with or without examples, with or without a bank.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -247,10 +247,6 @@ class Verifier:
             EvidenceBank.load(bank) if bank.is_file() else None,
             _load_weights(fallback) if fallback.is_file() else None,
         )
-
-    def without_bank(self) -> Verifier:
-        """The same verifier as it decides for a rubric the bank has no rows of (fitting its thresholds)."""
-        return replace(self, bank=None)
 
     def uses_fallback(self, feats: IndexFeatures) -> bool:
         return feats.bank is None and self.fallback is not None
