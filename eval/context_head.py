@@ -116,12 +116,7 @@ VARIANTS = {  # name: (context columns, with the pair's own scalars)
 def sentence_best(doc: np.ndarray, rows: np.ndarray, prob: np.ndarray) -> np.ndarray:
     """Per pair (its document and sentence): is it its sentence's most probable behavior?
     (The first of equals, as a stable sort.)"""
-    order = np.lexsort((-prob, rows, doc))
-    key = doc[order].astype(np.int64) * (int(rows.max(initial=0)) + 1) + rows[order]
-    first = np.r_[True, key[1:] != key[:-1]]
-    out = np.zeros(len(prob), bool)
-    out[order[first]] = True
-    return out
+    return vt.sentence_rank(doc, rows, prob) == 0
 
 
 def runner_up_shift(prob: np.ndarray, best: np.ndarray, delta: float) -> np.ndarray:

@@ -25,9 +25,11 @@ ITEM_TOP_KS = (1, 2, 3)
 JUDGE_FLOOR_MIN = 1e-4  # "the verifier saw this pair": candidates score > 0, the others exactly 0
 
 
-def _predicted(analysis: Analysis, behavior_ids: list[str], threshold: float, max_rank: int) -> dict[str, float]:
+def _predicted(
+    analysis: Analysis, behavior_ids: list[str], threshold: float, max_rank: int, runner_up_margin: float = 0.0
+) -> dict[str, float]:
     support = analysis.support
-    mask = evidence_mask(support, threshold, max_rank)
+    mask = evidence_mask(support, threshold, max_rank, runner_up_margin)
     cols = np.flatnonzero(mask.any(axis=0))
     return {behavior_ids[c]: float(support[mask[:, c], c].max()) for c in cols}
 
@@ -50,11 +52,16 @@ def _predicted_from_top(
 
 
 def micro_counts(
-    samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], threshold: float, max_rank: int
+    samples: list[Sample],
+    analyses: list[Analysis],
+    behavior_ids: list[str],
+    threshold: float,
+    max_rank: int,
+    runner_up_margin: float = 0.0,
 ) -> tuple[Counts, list[float]]:
     total, tp_scores = Counts(), []
     for sample, analysis in zip(samples, analyses, strict=True):
-        predicted = _predicted(analysis, behavior_ids, threshold, max_rank)
+        predicted = _predicted(analysis, behavior_ids, threshold, max_rank, runner_up_margin)
         for bid, c in sample_counts(set(predicted), sample.gold, set(sample.partial)).items():
             total.add(c)
             if c.tp:
@@ -63,12 +70,17 @@ def micro_counts(
 
 
 def best_threshold(
-    samples: list[Sample], analyses: list[Analysis], behavior_ids: list[str], thresholds, max_rank: int
+    samples: list[Sample],
+    analyses: list[Analysis],
+    behavior_ids: list[str],
+    thresholds,
+    max_rank: int,
+    runner_up_margin: float = 0.0,
 ) -> tuple[float, tuple[float, float, float]]:
     """The threshold with the best micro-F1 (ties to higher precision), and its P/R/F1."""
     best = None
     for threshold in thresholds:
-        counts, _ = micro_counts(samples, analyses, behavior_ids, float(threshold), max_rank)
+        counts, _ = micro_counts(samples, analyses, behavior_ids, float(threshold), max_rank, runner_up_margin)
         p, r, f = counts.prf()
         key = (round(f, 6), round(p, 6))
         if best is None or key > best[0]:
@@ -135,19 +147,27 @@ def _fit_stats(samples: int, prf: tuple[float, float, float], citation_stats: di
 
 
 def fit_verifier_params(
-    samples: list[Sample], analyses: list[Analysis], index: RubricIndex, fitted_on: str, model_id: str
+    samples: list[Sample],
+    analyses: list[Analysis],
+    index: RubricIndex,
+    fitted_on: str,
+    model_id: str,
+    runner_up_margin: float = 0.0,
 ) -> tuple[DecisionParams, dict]:
     """The verifier's probability threshold (micro-F1, ties to higher precision), strength
     cut-offs (terciles of true positives), citations, and the judge gate. The verifier
-    itself already chose among each sentence's candidates, so there is no rank to fit."""
+    itself already chose among each sentence's candidates, so there is no rank to fit;
+    ``runner_up_margin`` is given, not fitted (see ``WITHOUT_BANK_RUNNER_UP_MARGIN``)."""
     max_rank = len(index.behavior_ids)  # no rank gate: pairs that were not candidates have probability 0
-    threshold, (p, r, f) = best_threshold(samples, analyses, index.behavior_ids, VERIFIER_THRESHOLDS, max_rank)
-    _, tp_scores = micro_counts(samples, analyses, index.behavior_ids, threshold, max_rank)
+    ids = index.behavior_ids
+    threshold, (p, r, f) = best_threshold(samples, analyses, ids, VERIFIER_THRESHOLDS, max_rank, runner_up_margin)
+    _, tp_scores = micro_counts(samples, analyses, ids, threshold, max_rank, runner_up_margin)
     moderate, strong = np.quantile(tp_scores, [1 / 3, 2 / 3]) if tp_scores else (threshold, threshold)
     params = DecisionParams(
         decision="verifier",
         threshold=threshold,
         max_rank=max(1, max_rank),
+        runner_up_margin=runner_up_margin,
         item_top_k=3,
         moderate=round(float(moderate), 4),
         strong=round(float(strong), 4),
@@ -286,7 +306,20 @@ def fit_on_dataset(
 
 
 # What the fallback network's probabilities set; the rest (item_top_k, max_rank) is the verifier's.
-WITHOUT_BANK_FIELDS = ("threshold", "moderate", "strong", "judge_floor", "max_citations", "citation_margin")
+WITHOUT_BANK_FIELDS = (
+    "threshold",
+    "runner_up_margin",
+    "moderate",
+    "strong",
+    "judge_floor",
+    "max_citations",
+    "citation_margin",
+)
+# A ladder with no bank rows is one the fallback never trained on, and there a sentence clears the
+# threshold for two or three close neighbours. Chosen by leave-one-ladder-out over the corpus's ten
+# other ladders (``python -m evidence_matcher.eval.unseen_ladder``: F1 0.729 -> 0.741, chosen in each
+# fold at 0.14-0.16), not on this fit split, which reads a ladder the fallback trained on.
+WITHOUT_BANK_RUNNER_UP_MARGIN = 0.15
 
 
 def fit_without_bank(
@@ -298,7 +331,9 @@ def fit_without_bank(
 
     hidden = matcher.without_bank()
     analyses = analyze_samples(hidden, samples, index, progress=progress)  # the same index, its bank unread
-    alone, alone_stats = fit_verifier_params(samples, analyses, index, params.fitted_on, params.model_id)
+    alone, alone_stats = fit_verifier_params(
+        samples, analyses, index, params.fitted_on, params.model_id, WITHOUT_BANK_RUNNER_UP_MARGIN
+    )
     without = {name: getattr(alone, name) for name in WITHOUT_BANK_FIELDS}
     return params.model_copy(update={"without_bank": without}), {
         **stats,

@@ -390,6 +390,18 @@ def doc_f1(pairs: PairSet, prob: np.ndarray, mask: np.ndarray, threshold: float)
 GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
 
+def sentence_rank(doc: np.ndarray, rows: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    """Per pair (its document and sentence): its rank among its sentence's behaviors, 0 the most
+    probable (equals in order, as a stable sort), as ``matcher.decision.evidence_mask`` ranks them."""
+    order = np.lexsort((-prob, rows, doc))
+    key = doc[order].astype(np.int64) * (int(rows.max(initial=0)) + 1) + rows[order]
+    start = np.r_[True, key[1:] != key[:-1]]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))
+    rank = np.empty(len(prob), np.int64)
+    rank[order] = np.arange(len(order)) - first
+    return rank
+
+
 def fold_of(group: int, folds: int) -> int:
     """A document's fold: fixed by its number, shared by CV and the evidence bank's out-of-fold
     reading (so a held-out document's bank features come from the training folds alone)."""

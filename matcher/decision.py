@@ -56,6 +56,11 @@ class DecisionParams(BaseModel):
         description="Minimum sentence-behavior support (probability or similarity) that counts as evidence."
     )
     max_rank: int = Field(ge=1, description="The behavior must be among the sentence's max_rank closest.")
+    runner_up_margin: float = Field(
+        0.0,
+        ge=0,
+        description="A sentence's behaviors after its best one need threshold + this margin (0: one bar for all).",
+    )
     item_top_k: int = Field(
         1, ge=1, description="A sentence's score for a behavior: mean of its top-k item similarities."
     )
@@ -117,12 +122,15 @@ def load_params(path: Path = PARAMS_PATH) -> DecisionParams:
     return DecisionParams.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def evidence_mask(scores: np.ndarray, threshold: float, max_rank: int) -> np.ndarray:
-    """(segments, behaviors) bool: does this sentence evidence this behavior?"""
+def evidence_mask(scores: np.ndarray, threshold: float, max_rank: int, runner_up_margin: float = 0.0) -> np.ndarray:
+    """(segments, behaviors) bool: does this sentence evidence this behavior? A sentence's
+    behaviors after its best one need ``threshold + runner_up_margin``."""
     if scores.size == 0:
         return np.zeros(scores.shape, dtype=bool)
     rank = np.argsort(np.argsort(-scores, axis=1, kind="stable"), axis=1, kind="stable")
-    return (scores >= threshold) & (rank < max_rank)
+    # In the scores' own precision, as a bare threshold is compared (a float32 0.9 must pass a 0.9 bar).
+    bar = np.where(rank == 0, threshold, threshold + runner_up_margin).astype(scores.dtype, copy=False)
+    return (scores >= bar) & (rank < max_rank)
 
 
 def strength(score: float, params: DecisionParams) -> str:
@@ -148,7 +156,7 @@ def decide(analysis: Analysis, index: RubricIndex, params: DecisionParams) -> Ma
     """The matches, strengths, citations and gaps for one analysed text."""
     rubric = index.rubric
     support = analysis.support
-    mask = evidence_mask(support, params.threshold, params.max_rank)
+    mask = evidence_mask(support, params.threshold, params.max_rank, params.runner_up_margin)
     matches: list[Match] = []
     refs = behavior_refs(index)
     # Only the evidenced columns need work: the rest are gaps.

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from evidence_matcher.eval.corpus import corpus_files, ladder_rubric, load_documents
-from evidence_matcher.eval.fit import WITHOUT_BANK_FIELDS
+from evidence_matcher.eval.fit import WITHOUT_BANK_FIELDS, WITHOUT_BANK_RUNNER_UP_MARGIN
 from evidence_matcher.matcher.evidence_bank import BANK_NAMES, MIN_ROWS, EvidenceBank, bank_features
 from evidence_matcher.matcher.verifier import BANK_COLUMNS, BANK_PATH, PAIR_NAMES, Verifier, candidate_pairs
 from tests.conftest import SHARED
@@ -98,6 +98,8 @@ def test_a_ladder_without_bank_rows_is_decided_by_the_fallback_with_its_own_thre
     assert from_bank == len(BANK_COLUMNS) == len(BANK_NAMES) + 3
     assert verifier.fallback["w1"].shape[0] == verifier.weights["w1"].shape[0] - from_bank
     assert set(params.without_bank) == set(WITHOUT_BANK_FIELDS)  # fitted with the dev set read without a bank
+    # ...with the runner-up margin chosen on ladders the fallback never trained on; the bank network has none.
+    assert params.without_bank["runner_up_margin"] == WITHOUT_BANK_RUNNER_UP_MARGIN and params.runner_up_margin == 0
     index = real_matcher.rubric_index()
     assert real_matcher.params_for(index) == params  # IC6 has bank rows: the bank network and its thresholds
     hidden = real_matcher.without_bank()

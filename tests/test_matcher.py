@@ -23,6 +23,14 @@ def test_evidence_needs_both_threshold_and_rank():
     assert evidence_mask(np.zeros((0, 3), dtype=np.float32), 0.5, 1).shape == (0, 3)
 
 
+def test_a_runner_up_margin_holds_a_sentences_other_behaviors_to_a_higher_bar():
+    scores = np.array([[0.9, 0.8, 0.1], [0.5, 0.7, 0.65]], dtype=np.float32)
+    # Row 0: 0.9 is its best (bar 0.6), 0.8 a runner-up (bar 0.75); row 1: 0.7 best, 0.65 short of 0.75.
+    assert evidence_mask(scores, 0.6, 3, 0.15).tolist() == [[True, True, False], [False, True, False]]
+    assert evidence_mask(scores, 0.6, 3, 0.25).tolist() == [[True, False, False], [False, True, False]]
+    assert (evidence_mask(scores, 0.6, 3, 0.0) == evidence_mask(scores, 0.6, 3)).all()
+
+
 def test_an_example_sentence_is_matched_exactly_with_its_citation(matcher):
     rubric = load_rubric(DEFAULT_RUBRIC_ID)
     hiring = rubric.locate("hiring.1")[2].examples[0]

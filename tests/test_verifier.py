@@ -487,6 +487,33 @@ def test_the_runner_up_rule_holds_a_sentences_other_behaviors_to_a_higher_bar():
     assert (runner_up_shift(prob, best, 0.0) >= 0.75).tolist() == [True, True, False, False, False, False]
 
 
+def test_the_unseen_ladder_experiment_scores_rules_on_ladders_their_parameters_were_not_chosen_on():
+    from types import SimpleNamespace
+
+    from evidence_matcher.eval.unseen_ladder import nested_choice, rule_counts
+    from evidence_matcher.eval.verifier_train import sentence_rank
+
+    # Document 0 (ladder a): sentence 0 has behaviors 0 (0.9) and 1 (0.8), gold {0}; document 1 (ladder b):
+    # one sentence, behaviors 2 (0.7) and 0 (0.6), gold {2, 0}.
+    pairs = SimpleNamespace(
+        doc=np.array([0, 0, 1, 1]), rows=np.array([0, 0, 0, 0]), cols=np.array([0, 1, 2, 0]), gold=[{0}, {2, 0}]
+    )
+    prob = np.array([0.9, 0.8, 0.7, 0.6])
+    rank = sentence_rank(pairs.doc, pairs.rows, prob)
+    assert rank.tolist() == [0, 1, 0, 1]
+    assert sentence_rank(np.array([0, 0, 0]), np.array([1, 1, 0]), np.array([0.2, 0.3, 0.1])).tolist() == [1, 0, 0]
+    docs = {"a": np.array([0]), "b": np.array([1])}
+    plain = rule_counts(pairs, prob, rank, docs, 0.5, 0.0)
+    assert plain["a"].tolist() == [[1, 1, 0]] and plain["b"].tolist() == [[2, 0, 0]]
+    margin = rule_counts(pairs, prob, rank, docs, 0.5, 0.25)  # runners-up need 0.75: 0.8 passes, 0.6 does not
+    assert margin["a"].tolist() == [[1, 1, 0]] and margin["b"].tolist() == [[1, 0, 1]]
+    top1 = rule_counts(pairs, prob, rank, docs, 0.5, 0.0, max_rank=1)
+    assert top1["a"].tolist() == [[1, 0, 0]] and top1["b"].tolist() == [[1, 0, 1]]
+    # Ladder a is scored by what ladder b prefers and the reverse: b wants no cap, a wants the cap.
+    table = {(0.5, 0.0, 99): plain, (0.5, 0.0, 1): top1}
+    assert nested_choice(table, ["a", "b"]) == {"a": (0.5, 0.0, 99), "b": (0.5, 0.0, 1)}
+
+
 def test_the_fit_split_experiment_trains_on_gold_quotes_and_leaves_arguable_behaviors_unscored():
     from types import SimpleNamespace
 
