@@ -5,12 +5,15 @@ to that behavior's index items (its text and examples). A sentence evidences a b
 when that score reaches ``threshold`` and the behavior is among the sentence's
 ``max_rank`` closest behaviors
 (a sentence about mentoring should not also count for every behavior it vaguely
-resembles). A behavior is evidenced when at least one sentence evidences it; its score
-is its best sentence's similarity, its strength comes from cut-offs on that score, and
-its citations are its best evidencing sentences (within ``citation_margin`` of the best).
+resembles); any but its best must also clear ``threshold + runner_up_margin`` (set for the
+fallback network's ladders, where close neighbours crowd one sentence). A behavior is
+evidenced when at least one sentence evidences it; its score is its best sentence's
+similarity, its strength comes from cut-offs on that score, and its citations are its
+best evidencing sentences (within ``citation_margin`` of the best).
 
 The numbers are not picked by hand: ``eval.fit`` searches them on the fit split of the
-development set and writes them to ``thresholds.json`` beside this file.
+development set and writes them to ``thresholds.json`` beside this file (the runner-up
+margin is chosen on other ladders, ``eval.unseen_ladder``).
 """
 
 from __future__ import annotations
