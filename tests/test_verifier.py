@@ -642,6 +642,40 @@ def test_an_adapter_trains_on_the_base_model_it_is_given_with_the_layers_the_rec
     assert stats["steps"] == 2 and stats["base_model_fingerprint"] == model_fingerprint(base)
 
 
+def test_a_batch_larger_than_memory_trains_in_chunks_with_the_same_loss(tmp_path):
+    """``encoder_train --batch-size 32 --mini-batch-size 16``: mpnet's batches of 32 outgrow 24 GB,
+    so the batch is embedded in chunks and the in-batch loss's gradient replayed through each chunk
+    (GradCache). With dropout off a chunked step must move the adapter as the whole batch does."""
+    import shutil
+
+    from safetensors.numpy import load_file
+
+    from evidence_matcher.eval.encoder_train import RECIPE, train_lora_adapter
+    from evidence_matcher.index.embedders import small_model_dir
+
+    base = tmp_path / "no-dropout"
+    shutil.copytree(small_model_dir(), base)
+    config = json.loads((base / "config.json").read_text())
+    (base / "config.json").write_text(
+        json.dumps({**config, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0})
+    )
+    recipe = {**RECIPE, "epochs": 1, "batch_size": 4, "lora_dropout": 0.0, "target_modules": ["query", "value"]}
+    whole = train_lora_adapter(
+        lambda epoch: ADAPTER_PAIRS, tmp_path / "whole", recipe, log=lambda _: None, base_dir=base
+    )
+    chunked = train_lora_adapter(
+        lambda epoch: ADAPTER_PAIRS,
+        tmp_path / "chunked",
+        {**recipe, "mini_batch_size": 1},
+        log=lambda _: None,
+        base_dir=base,
+    )
+    assert whole["steps"] == chunked["steps"] == 1
+    a = load_file(str(tmp_path / "whole" / "adapter_model.safetensors"))
+    b = load_file(str(tmp_path / "chunked" / "adapter_model.safetensors"))
+    assert a.keys() == b.keys() and all(np.allclose(a[k], b[k], atol=1e-5) for k in a)
+
+
 def test_a_resumed_adapter_starts_from_the_one_given_and_trains_only_the_epochs_it_lacks(tmp_path):
     """``encoder_train --resume``: a longer recipe continued from a shorter run's adapter (mpnet's
     epoch takes an hour here). It must load that adapter's weights (at learning rate 0 they come
@@ -706,6 +740,7 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
         batch_size=16,
         epochs=RECIPE["epochs"],
         sentence_pairs=False,
+        mini_batch_size=None,
     )
     options = reproduce_options(args)
     assert options == [
@@ -722,14 +757,23 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
     ]
     # The shipped encoder's own run: its base model's recipe, nothing to say.
     default = argparse.Namespace(
-        base_model=DEFAULT_BASE, target_modules=None, batch_size=None, epochs=None, sentence_pairs=False
+        base_model=DEFAULT_BASE,
+        target_modules=None,
+        batch_size=None,
+        epochs=None,
+        sentence_pairs=False,
+        mini_batch_size=None,
     )
     assert reproduce_options(default) == []
     # Another shipped model is named (any machine has it), with what differs from its own recipe.
     small = argparse.Namespace(
         base_model="all-MiniLM-L6-v2", target_modules=None, batch_size=16, epochs=1, sentence_pairs=False
     )
+    small.mini_batch_size = None
     assert reproduce_options(small) == ["--base-model", "all-MiniLM-L6-v2", "--batch-size", "16", "--epochs", "1"]
+    # A batch embedded in chunks (GradCache) is another run: its card says so.
+    cached = argparse.Namespace(**{**vars(default), "batch_size": 32, "mini_batch_size": 16})
+    assert reproduce_options(cached) == ["--batch-size", "32", "--mini-batch-size", "16"]
     # On the bundled model an experiment's options stay in the chain that remakes the product's files.
     assert retrain_command(["--sentence-pairs"]).startswith(
         "python -m evidence_matcher.eval.encoder_train --sentence-pairs && "
