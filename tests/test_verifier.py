@@ -756,20 +756,11 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
         "16",
     ]
     # The shipped encoder's own run: its base model's recipe, nothing to say.
-    default = argparse.Namespace(
-        base_model=DEFAULT_BASE,
-        target_modules=None,
-        batch_size=None,
-        epochs=None,
-        sentence_pairs=False,
-        mini_batch_size=None,
-    )
+    default = argparse.Namespace(**{**vars(args), "base_model": DEFAULT_BASE, "target_modules": None})
+    default.batch_size = default.epochs = None
     assert reproduce_options(default) == []
     # Another shipped model is named (any machine has it), with what differs from its own recipe.
-    small = argparse.Namespace(
-        base_model="all-MiniLM-L6-v2", target_modules=None, batch_size=16, epochs=1, sentence_pairs=False
-    )
-    small.mini_batch_size = None
+    small = argparse.Namespace(**{**vars(default), "base_model": "all-MiniLM-L6-v2", "batch_size": 16, "epochs": 1})
     assert reproduce_options(small) == ["--base-model", "all-MiniLM-L6-v2", "--batch-size", "16", "--epochs", "1"]
     # A batch embedded in chunks (GradCache) is another run: its card says so.
     cached = argparse.Namespace(**{**vars(default), "batch_size": 32, "mini_batch_size": 16})
