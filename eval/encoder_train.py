@@ -181,7 +181,8 @@ def train_lora_adapter(
 ) -> dict:
     """A LoRA adapter on ``base_dir`` (default: the bundled all-MiniLM-L6-v2) from each epoch's
     (key, anchor, positive[, hard negative]) pairs (all of one length), MultipleNegativesRankingLoss
-    over batches in which no key appears twice. Seeded; writes the adapter only (``peft``) into
+    over batches in which no key appears twice (embedded in chunks of the recipe's ``mini_batch_size``
+    when it names one: GradCache, the same loss). Seeded; writes the adapter only (``peft``) into
     ``out_dir``. Shared by every adapter the project ships.
 
     ``resume``: (an adapter trained by this recipe, the epochs it has had): train only the epochs

@@ -756,8 +756,9 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
         "16",
     ]
     # The shipped encoder's own run: its base model's recipe, nothing to say.
-    default = argparse.Namespace(**{**vars(args), "base_model": DEFAULT_BASE, "target_modules": None})
-    default.batch_size = default.epochs = None
+    default = argparse.Namespace(
+        **{**vars(args), "base_model": DEFAULT_BASE, "target_modules": None, "batch_size": None, "epochs": None}
+    )
     assert reproduce_options(default) == []
     # Another shipped model is named (any machine has it), with what differs from its own recipe.
     small = argparse.Namespace(**{**vars(default), "base_model": "all-MiniLM-L6-v2", "batch_size": 16, "epochs": 1})
