@@ -275,6 +275,31 @@ def corpus_pairs(
     return docs, short, build_pairs(docs + short, matcher, recipe["candidates"], groups, bank_recipe=recipe)
 
 
+def dense_perturbation(width: int, recipe: dict):
+    """Training-time noise on the dense inputs (the first ``width`` columns: sentence vector, then
+    its product with the behavior's), for a network that must read ladders it never saw
+    (``eval.unseen_ladder``): ``behavior_noise`` s adds s * e to the product, e ~ N(0, noise^2/half)
+    per coordinate, as if the behavior vector had moved by a vector of norm ~noise;
+    ``dense_dropout`` drops dense inputs. Neither key: the identity."""
+    import torch
+
+    noise, drop = recipe.get("behavior_noise", 0.0), recipe.get("dense_dropout", 0.0)
+    half = width // 2
+
+    def perturb(x):
+        if not width or not (noise or drop):
+            return x
+        sentence, product = x[:, :half], x[:, half:width]
+        if noise:
+            product = product + sentence * torch.randn_like(sentence) * (noise / half**0.5)
+        dense = torch.cat([sentence, product], dim=1)
+        if drop:
+            dense = torch.nn.functional.dropout(dense, drop, training=True)
+        return torch.cat([dense, x[:, width:]], dim=1)
+
+    return perturb
+
+
 def train_mlp(
     dense: np.ndarray,
     scalars: np.ndarray,
@@ -307,12 +332,13 @@ def train_mlp(
     pos_weight = torch.tensor([min(10.0, (len(y) - y.sum()) / max(1.0, y.sum()) / 2)])
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    perturb = dense_perturbation(dense.shape[1] if use_dense else 0, recipe)
     trunk.train()
     for _ in range(recipe["epochs"]):
         order = torch.from_numpy(rng.permutation(len(y)))
         for i in range(0, len(y), recipe["batch_size"]):
             idx = order[i : i + recipe["batch_size"]]
-            hidden = trunk(xt[idx])
+            hidden = trunk(perturb(xt[idx]))
             loss = loss_fn(last(hidden).squeeze(1), yt[idx])
             if aux is not None:
                 each = torch.nn.functional.binary_cross_entropy_with_logits(

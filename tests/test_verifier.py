@@ -590,6 +590,26 @@ def test_auxiliary_targets_leave_the_verifiers_weights_in_the_shipped_shape():
     assert not np.allclose(plain["w1"], with_aux["w1"])  # the extra targets did shape the hidden layer
 
 
+def test_training_noise_moves_only_the_behavior_product_and_dropout_only_the_dense_inputs():
+    import torch
+
+    from evidence_matcher.eval.verifier_train import dense_perturbation
+
+    torch.manual_seed(0)
+    x = torch.randn(4000, 10)  # 4 sentence columns, 4 of their product with the behavior, 2 scalars
+    x[:, 0] = 0.0
+    assert dense_perturbation(8, {})(x) is x  # the shipped recipe trains on its inputs as they are
+    noisy = dense_perturbation(8, {"behavior_noise": 1.0})(x)
+    assert torch.equal(noisy[:, :4], x[:, :4]) and torch.equal(noisy[:, 8:], x[:, 8:])
+    # the product moves by sentence * e, as if the behavior vector had moved by e (norm ~1: std 1/sqrt(4))
+    moved = noisy[:, 4:8] - x[:, 4:8]
+    assert torch.equal(moved[:, 0], torch.zeros(4000))  # a sentence coordinate of 0 keeps its product
+    assert 0.45 < moved[:, 1:].std().item() < 0.55
+    dropped = dense_perturbation(8, {"dense_dropout": 0.5})(x)
+    assert torch.equal(dropped[:, 8:], x[:, 8:])
+    assert 0.45 < (dropped[:, 1:8] == 0).float().mean().item() < 0.55
+
+
 def test_sentence_pairs_pair_documents_and_take_negatives_from_the_nearest_behavior_with_sentences():
     """Encoder recipe v4's sentence pairs: the positive comes from another document, the hard
     negative from the nearest behavior that has corpus sentences, and never shows the anchor's behavior."""
