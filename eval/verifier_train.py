@@ -284,11 +284,11 @@ def dense_perturbation(width: int, recipe: dict):
     import torch
 
     noise, drop = recipe.get("behavior_noise", 0.0), recipe.get("dense_dropout", 0.0)
+    if not width or not (noise or drop):
+        return lambda x: x
     half = width // 2
 
     def perturb(x):
-        if not width or not (noise or drop):
-            return x
         sentence, product = x[:, :half], x[:, half:width]
         if noise:
             product = product + sentence * torch.randn_like(sentence) * (noise / half**0.5)
