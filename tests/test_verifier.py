@@ -131,14 +131,17 @@ def test_a_verifier_reads_only_the_features_its_card_names():
 
 
 def test_each_feature_experiment_adds_its_group_to_the_features_before_it():
-    from evidence_matcher.eval.feature_groups import COLUMNS, arms
+    from evidence_matcher.eval.feature_groups import COLUMNS, COMPETITION_NAMES, SUBJECT_NAMES, arms
 
     without, with_ = arms("neighbour")
     assert [COLUMNS[c] for c in without] == [*PAIR_NAMES, *STRUCT_NAMES]
     assert [COLUMNS[c] for c in with_] == FEATURE_NAMES  # the shipped inputs
     without, with_ = arms("competition")
     assert [COLUMNS[c] for c in without] == FEATURE_NAMES
-    assert [COLUMNS[c] for c in with_] == COLUMNS
+    assert [COLUMNS[c] for c in with_] == [*FEATURE_NAMES, *COMPETITION_NAMES]
+    without, with_ = arms("subject")  # against the shipped features: competition was not kept
+    assert [COLUMNS[c] for c in without] == FEATURE_NAMES
+    assert [COLUMNS[c] for c in with_] == [*FEATURE_NAMES, *SUBJECT_NAMES]
 
 
 def test_the_competition_experiment_reads_the_banks_votes_for_a_sentences_other_candidates():
@@ -154,10 +157,10 @@ def test_the_competition_experiment_reads_the_banks_votes_for_a_sentences_other_
     assert contest["doc_vote_gap"].tolist() == pytest.approx([0.4, 0.0, 0.0, 0.0], abs=1e-6)  # behavior 0's best is 0.6
 
 
-def test_the_competition_columns_are_computed_within_each_document():
+def test_the_experiment_columns_are_computed_within_each_document():
     from types import SimpleNamespace
 
-    from evidence_matcher.eval.feature_groups import COLUMNS, all_columns, competition_features
+    from evidence_matcher.eval.feature_groups import COLUMNS, COMPETITION_NAMES, all_columns, competition_features
 
     vote = np.array([0.2, 0.9, 0.5, 0.6])
     scalars = np.zeros((4, len(FEATURE_NAMES)), np.float32)
@@ -166,13 +169,16 @@ def test_the_competition_columns_are_computed_within_each_document():
     pairs = SimpleNamespace(
         doc=np.array([0, 1, 0, 1]), rows=np.zeros(4, int), cols=np.array([0, 0, 1, 1]), scalars=scalars
     )
-    out = all_columns(pairs)
+    texts = ["Dana rebuilt the pager rotation with Omar. Then Dana wrote the runbook.", "I fixed the build."]
+    out = all_columns(pairs, texts)
     assert out.shape == (4, len(COLUMNS)) and np.array_equal(out[:, : len(FEATURE_NAMES)], scalars)
+    contest = slice(len(FEATURE_NAMES), len(FEATURE_NAMES) + len(COMPETITION_NAMES))
     for doc in (0, 1):
         m = pairs.doc == doc
-        assert np.allclose(
-            out[m, len(FEATURE_NAMES) :], competition_features(pairs.rows[m], pairs.cols[m], vote[m]), atol=1e-6
-        )
+        assert np.allclose(out[m, contest], competition_features(pairs.rows[m], pairs.cols[m], vote[m]), atol=1e-6)
+    subject = out[:, contest.stop :]  # each pair reads its own document's first sentence
+    assert subject[pairs.doc == 0].tolist() == [[1.0, 1.0, 1.0]] * 2  # Dana, and Omar beside her
+    assert subject[pairs.doc == 1].tolist() == [[0.0, 0.0, 0.0]] * 2
 
 
 def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
@@ -793,3 +799,23 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
     )
     write_model_card(tmp_path, "An adapter", {"reproduce": "python -m x --epochs 1"}, "For a test.")
     assert (tmp_path / "MODEL_CARD.md").read_text().rstrip().endswith("Reproduce: `python -m x --epochs 1`")
+
+
+def test_the_subject_experiment_names_the_person_a_promo_doc_is_about_and_no_one_in_a_self_review():
+    from evidence_matcher.eval.feature_groups import SUBJECT_NAMES, person_names, subject_features
+    from evidence_matcher.matcher.segment import segment_text
+
+    promo = (
+        "Dana has led storage reliability for two years. When pages piled up, Dana traced them to one path. "
+        "She paired with Omar on the fix. The fleet holds 40 PB in Frankfurt."
+    )
+    segments = segment_text(promo)
+    assert set(person_names(promo, segments)) == {"Dana", "Omar", "Frankfurt"}  # "When", "She", "The" are not names
+    got = dict(zip(SUBJECT_NAMES, subject_features(promo, segments).T, strict=True))
+    assert got["names_subject"].tolist() == [1, 1, 0, 0]
+    assert got["names_other"].tolist() == [0, 0, 1, 1]  # a place counts too: the network weighs it
+    assert got["doc_subject"].tolist() == [0.5] * 4
+    # a self-review is about its I: names in it are other people, however often they come up
+    review = "I paired with Omar on the fix. I wrote the runbook after Omar left. I led the review with Omar."
+    got = subject_features(review, segment_text(review))
+    assert got[:, 0].tolist() == [0, 0, 0] and got[:, 1].tolist() == [1, 1, 1]
