@@ -6,15 +6,25 @@ candidate it is shown, it answers "strong" with the gold evidence spans when the
 is gold for that document, and "not_evidenced" otherwise. Whatever the run still misses
 is what the pipeline caps, not what a model gets wrong: the ceiling of the judge path.
 
+A real model errs, so the oracle can be told to err the two ways a model does
+(``--judge "oracle:wrong=1,miss=0.2"``): ``wrong`` non-gold candidates per call judged evidence,
+the first ones it is shown (the ones the offline matcher flagged, then the most plausible), each
+cited by its first sentence found; and ``miss``, the share of gold behaviors it answers
+"not_evidenced" (chosen by a hash of sample and behavior, so the same in every run). What that
+costs shows how good a model must be before the judge path beats the offline matcher.
+
 It never leaves the process and only exists in ``eval``: the product cannot be configured
 with it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from dataclasses import dataclass
 
+from evidence_matcher.errors import EvidenceError
 from evidence_matcher.matcher.llm import Completion
 
 from .dataset import Sample
@@ -23,11 +33,46 @@ _CANDIDATES = re.compile(r"CANDIDATES \(JSON\):\n(.*?)\n\nDOCUMENT", re.DOTALL)
 _DOCUMENT = re.compile(r"<<<DOCUMENT\n(.*)\nDOCUMENT>>>", re.DOTALL)
 
 
-class OracleChatModel:
-    model_id = "oracle (gold labels)"
+@dataclass(frozen=True)
+class OracleErrors:
+    wrong: int = 0  # per call: this many non-gold candidates judged evidence, the first ones shown
+    miss: float = 0.0  # share of gold behaviors answered "not_evidenced"
 
-    def __init__(self, samples: list[Sample]):
+    def __str__(self) -> str:
+        return f"{self.wrong} wrong per call, {self.miss:.0%} of gold missed" if self != OracleErrors() else ""
+
+
+def parse_oracle(spec: str) -> OracleErrors | None:
+    """``oracle`` -> no errors; ``oracle:wrong=1,miss=0.2`` -> those; anything else is not an oracle (None)."""
+    name, _, options = spec.partition(":")
+    if name != "oracle":
+        return None
+    values: dict[str, float] = {}
+    for option in filter(None, options.split(",")):
+        key, _, value = option.partition("=")
+        try:
+            values[key.strip()] = float(value)
+        except ValueError:
+            raise EvidenceError(
+                f"--judge {spec!r}: expected oracle:wrong=N,miss=P, e.g. oracle:wrong=1,miss=0.2"
+            ) from None
+    unknown = set(values) - {"wrong", "miss"}
+    wrong, miss = values.get("wrong", 0), values.get("miss", 0.0)
+    if unknown or wrong < 0 or wrong != int(wrong) or not 0 <= miss <= 1:
+        raise EvidenceError(f"--judge {spec!r}: the options are wrong=N (a count) and miss=P (a share from 0 to 1)")
+    return OracleErrors(int(wrong), miss)
+
+
+def _missed(sample_id: str, behavior_id: str, share: float) -> bool:
+    digest = hashlib.sha256(f"{sample_id}\0{behavior_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+class OracleChatModel:
+    def __init__(self, samples: list[Sample], errors: OracleErrors = OracleErrors()):
         self.samples = samples
+        self.errors = errors
+        self.model_id = f"oracle (gold labels{'; ' + str(errors) if str(errors) else ''})"
 
     def _sample_for(self, chunk: str) -> Sample | None:
         return next((s for s in self.samples if chunk.strip() and chunk.strip() in s.text), None)
@@ -38,23 +83,27 @@ class OracleChatModel:
         chunk = _DOCUMENT.search(user).group(1)
         sample = self._sample_for(chunk)
         gold = {label.behavior: label.evidence for label in sample.labels} if sample else {}
-        answers = []
+        answers, wrong = [], self.errors.wrong
         for candidate in candidates:
             quotes = [q for q in gold.get(candidate["id"], []) if q in chunk]
-            verdict = "strong" if quotes else "not_evidenced"
+            rationale = "gold label" if quotes else "not gold"
+            if quotes and sample and _missed(sample.id, candidate["id"], self.errors.miss):
+                quotes, rationale = [], "gold, missed on purpose"
+            elif candidate["id"] not in gold and wrong and candidate["sentences_found"]:
+                quotes, rationale, wrong = candidate["sentences_found"][:1], "not gold, claimed on purpose", wrong - 1
             answers.append(
                 {
                     "behavior_id": candidate["id"],
-                    "verdict": verdict,
-                    "rationale": "gold label" if quotes else "not gold",
+                    "verdict": "strong" if quotes else "not_evidenced",
+                    "rationale": rationale,
                     "quotes": quotes,
                 }
             )
         return Completion(content=json.dumps({"behaviors": answers}))
 
 
-def oracle_judge(samples: list[Sample]):
+def oracle_judge(samples: list[Sample], errors: OracleErrors = OracleErrors()):
     """A judge whose model is the oracle; no redaction (the oracle finds the sample by its text), no cache."""
     from evidence_matcher.matcher.judge import Judge
 
-    return Judge(model=OracleChatModel(samples), cache=None, redact=False)
+    return Judge(model=OracleChatModel(samples, errors), cache=None, redact=False)

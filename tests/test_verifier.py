@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evidence_matcher.errors import DatasetError, ModelError
+from evidence_matcher.errors import DatasetError, EvidenceError, ModelError
 from evidence_matcher.eval.corpus import Document, corpus_files, corpus_sha256, labelled_segments, load_documents
 from evidence_matcher.eval.dataset import Label, Sample, load_dataset
 from evidence_matcher.eval.metrics import genre_metrics, strength_precision
-from evidence_matcher.eval.oracle import oracle_judge
+from evidence_matcher.eval.oracle import OracleChatModel, OracleErrors, _missed, oracle_judge, parse_oracle
 from evidence_matcher.eval.run import SampleResult, evaluate
 from evidence_matcher.index.encoder import TAXONOMY_ENCODER_DIR, adapter_base, adapter_fingerprint
 from evidence_matcher.matcher.decision import DecisionParams, load_params, params_path
@@ -803,7 +803,6 @@ def test_an_adapter_for_another_base_model_carries_the_command_that_remakes_it(t
 
 def test_the_subject_experiment_names_the_person_a_promo_doc_is_about_and_no_one_in_a_self_review():
     from evidence_matcher.eval.feature_groups import SUBJECT_NAMES, person_names, subject_features
-    from evidence_matcher.matcher.segment import segment_text
 
     promo = (
         "Dana has led storage reliability for two years. When pages piled up, Dana traced them to one path. "
@@ -819,3 +818,42 @@ def test_the_subject_experiment_names_the_person_a_promo_doc_is_about_and_no_one
     review = "I paired with Omar on the fix. I wrote the runbook after Omar left. I led the review with Omar."
     got = subject_features(review, segment_text(review))
     assert got[:, 0].tolist() == [0, 0, 0] and got[:, 1].tolist() == [1, 1, 1]
+
+
+def test_an_erring_oracle_claims_the_first_wrong_candidates_it_is_shown_and_misses_a_seeded_share():
+    text = "I led the failover drill. I mentored two engineers. The cluster has three nodes."
+    sample = Sample(id="s1", text=text, labels=[Label(behavior="a.1", evidence=["I led the failover drill."])])
+    shown = [
+        {"id": "b.1", "behavior": "...", "sentences_found": ["The cluster has three nodes."]},
+        {"id": "a.1", "behavior": "...", "sentences_found": ["I led the failover drill."]},
+        {"id": "c.1", "behavior": "...", "sentences_found": ["I mentored two engineers."]},
+    ]
+    prompt = f"CANDIDATES (JSON):\n{json.dumps(shown)}\n\nDOCUMENT (data):\n<<<DOCUMENT\n{text}\nDOCUMENT>>>"
+
+    def claims(errors: OracleErrors) -> dict[str, list[str]]:
+        answer = OracleChatModel([sample], errors).complete([{"role": "user", "content": prompt}], {}, "x")
+        return {b["behavior_id"]: b["quotes"] for b in json.loads(answer.content)["behaviors"] if b["quotes"]}
+
+    assert claims(OracleErrors()) == {"a.1": ["I led the failover drill."]}
+    assert claims(OracleErrors(wrong=1)) == {
+        "b.1": ["The cluster has three nodes."],
+        "a.1": ["I led the failover drill."],
+    }
+    assert claims(OracleErrors(wrong=5)).keys() == {"a.1", "b.1", "c.1"}  # no more wrong claims than candidates
+    assert claims(OracleErrors(miss=1.0)) == {}
+    assert (
+        OracleChatModel([sample], OracleErrors(1, 0.2)).model_id
+        == "oracle (gold labels; 1 wrong per call, 20% of gold missed)"
+    )
+
+    assert parse_oracle("oracle") == OracleErrors() and parse_oracle("llm") is None
+    assert parse_oracle("oracle:wrong=2,miss=0.3") == OracleErrors(2, 0.3)
+    for bad in ("oracle:wrong=x", "oracle:wrong=1.5", "oracle:miss=2", "oracle:often=1"):
+        with pytest.raises(EvidenceError, match="--judge"):
+            parse_oracle(bad)
+
+
+def test_an_erring_oracle_misses_the_same_gold_in_every_run_and_about_the_share_asked():
+    missed = [_missed(f"s{i}", "a.1", 0.2) for i in range(2000)]
+    assert missed == [_missed(f"s{i}", "a.1", 0.2) for i in range(2000)]
+    assert 0.17 < sum(missed) / len(missed) < 0.23

@@ -62,7 +62,7 @@ def eval_run(
         "--judge",
         "-j",
         help="offline, llm, auto (llm when EVIDENCE_LLM_MODEL is set), or oracle (a judge answering from the gold "
-        "labels: the judge path's ceiling).",
+        "labels: the judge path's ceiling; 'oracle:wrong=1,miss=0.2' makes it err like a model).",
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N samples of the split."),
     log_dir: Path | None = typer.Option(None, "--log-dir", help="Runs folder and history (default: <cache dir>/runs)."),
@@ -81,20 +81,22 @@ def eval_run(
     """
     from evidence_matcher.eval.esco import load_eval_data
     from evidence_matcher.eval.gate import parse_floors
+    from evidence_matcher.eval.oracle import parse_oracle
     from evidence_matcher.eval.run import evaluate
 
     floors = parse_floors(fail_under) if fail_under is not None else None  # a typo fails before the run, not after
+    oracle = parse_oracle(judge)
     loaded, samples, split = load_eval_data(
         dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True)
     )  # JSONL, or an ESCO / SkillSkape CSV
     settings = settings_from_env()
-    matcher = build_matcher(settings, "offline" if judge == "oracle" else judge)
+    matcher = build_matcher(settings, "offline" if oracle else judge)
     index = matcher.rubric_index(loaded)
     samples = samples[:limit]
-    if judge == "oracle":
+    if oracle is not None:
         from evidence_matcher.eval.oracle import oracle_judge
 
-        matcher.judge = oracle_judge(samples)
+        matcher.judge = oracle_judge(samples, oracle)
     record = evaluate(matcher, samples, index, dataset, split, progress=sys.stderr.isatty(), bias=bias)  # type: ignore[arg-type]  # split: checked by load_eval_data
     if not no_log:
         path = _history(settings, log_dir).save(record)
