@@ -7,10 +7,11 @@ is gold for that document, and "not_evidenced" otherwise. Whatever the run still
 is what the pipeline caps, not what a model gets wrong: the ceiling of the judge path.
 
 A real model errs, so the oracle can be told to err the two ways a model does
-(``--judge "oracle:wrong=1,miss=0.2"``): ``wrong`` non-gold candidates per call judged evidence,
-the first ones it is shown (the ones the offline matcher flagged, then the most plausible), each
-cited by its first sentence found; and ``miss``, the share of gold behaviors it answers
-"not_evidenced" (chosen by a hash of sample and behavior, so the same in every run). What that
+(``--judge "oracle:wrong=1,miss=0.2"``): ``wrong`` candidates per call that are neither gold nor
+arguable (partial) judged evidence, the first ones it is shown (the ones the offline matcher
+flagged, then the most plausible), each cited by its first sentence found; and ``miss``, the
+share of gold behaviors it answers "not_evidenced" (chosen by a hash of sample and behavior, so
+the same in every run). What that
 costs shows how good a model must be before the judge path beats the offline matcher.
 
 It never leaves the process and only exists in ``eval``: the product cannot be configured
@@ -83,13 +84,14 @@ class OracleChatModel:
         chunk = _DOCUMENT.search(user).group(1)
         sample = self._sample_for(chunk)
         gold = {label.behavior: label.evidence for label in sample.labels} if sample else {}
+        arguable = set(sample.partial) if sample else set()  # claiming one is no error: never a wrong claim
         answers, wrong = [], self.errors.wrong
         for candidate in candidates:
             quotes = [q for q in gold.get(candidate["id"], []) if q in chunk]
             rationale = "gold label" if quotes else "not gold"
             if quotes and sample and _missed(sample.id, candidate["id"], self.errors.miss):
                 quotes, rationale = [], "gold, missed on purpose"
-            elif candidate["id"] not in gold and wrong and candidate["sentences_found"]:
+            elif candidate["id"] not in {*gold, *arguable} and wrong and candidate["sentences_found"]:
                 quotes, rationale, wrong = candidate["sentences_found"][:1], "not gold, claimed on purpose", wrong - 1
             answers.append(
                 {

@@ -840,6 +840,8 @@ def test_an_erring_oracle_claims_the_first_wrong_candidates_it_is_shown_and_miss
         "a.1": ["I led the failover drill."],
     }
     assert claims(OracleErrors(wrong=5)).keys() == {"a.1", "b.1", "c.1"}  # no more wrong claims than candidates
+    sample.partial = ["b.1"]  # arguable: claiming it is no error, so the wrong claim goes to the next one
+    assert claims(OracleErrors(wrong=1)).keys() == {"a.1", "c.1"}
     assert claims(OracleErrors(miss=1.0)) == {}
     assert (
         OracleChatModel([sample], OracleErrors(1, 0.2)).model_id

@@ -90,7 +90,7 @@ def eval_run(
         dataset, rubric, split, DEFAULT_RUBRIC_ID, strict, lambda line: typer.echo(line, err=True)
     )  # JSONL, or an ESCO / SkillSkape CSV
     settings = settings_from_env()
-    matcher = build_matcher(settings, "offline" if oracle else judge)
+    matcher = build_matcher(settings, "offline" if oracle is not None else judge)
     index = matcher.rubric_index(loaded)
     samples = samples[:limit]
     if oracle is not None:
