@@ -40,7 +40,10 @@ class OracleErrors:
     miss: float = 0.0  # share of gold behaviors answered "not_evidenced"
 
     def __str__(self) -> str:
-        return f"{self.wrong} wrong per call, {self.miss:.0%} of gold missed" if self != OracleErrors() else ""
+        parts = [f"{self.wrong} wrong per call"] * bool(self.wrong) + [f"{self.miss:.0%} of gold missed"] * bool(
+            self.miss
+        )
+        return ", ".join(parts)
 
 
 def parse_oracle(spec: str) -> OracleErrors | None:
