@@ -847,6 +847,8 @@ def test_an_erring_oracle_claims_the_first_wrong_candidates_it_is_shown_and_miss
         OracleChatModel([sample], OracleErrors(1, 0.2)).model_id
         == "oracle (gold labels; 1 wrong per call, 20% of gold missed)"
     )
+    assert OracleChatModel([sample], OracleErrors(1)).model_id == "oracle (gold labels; 1 wrong per call)"
+    assert OracleChatModel([sample]).model_id == "oracle (gold labels)"
 
     assert parse_oracle("oracle") == OracleErrors() and parse_oracle("llm") is None
     assert parse_oracle("oracle:wrong=2,miss=0.3") == OracleErrors(2, 0.3)
