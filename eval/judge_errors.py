@@ -1,6 +1,6 @@
 """How the judge path holds up when its model errs, and what the gate's floor buys against it.
 
-    python -m evidence_matcher.eval.judge_errors              # the fit split, ~10 min on 2 cores
+    python -m evidence_matcher.eval.judge_errors              # the fit split, ~30 s on 2 cores
     python -m evidence_matcher.eval.judge_errors --split test
 
 The oracle judge (``eval.oracle``) answers from the gold labels; told to, it errs the two ways
@@ -21,6 +21,7 @@ from pathlib import Path
 from evidence_matcher.cache import default_cache_dir
 from evidence_matcher.matcher.engine import Matcher
 
+from .analysis import analyze_samples
 from .oracle import OracleErrors, oracle_judge
 from .run import evaluate
 
@@ -35,13 +36,15 @@ def floor_table(matcher: Matcher, split: str, floors=FLOORS, judges=JUDGES) -> l
 
     loaded, samples, _ = load_eval_data(DEV, None, split, "ic6-principal-reliability-engineer")
     index = matcher.rubric_index(loaded)
+    analyses = analyze_samples(matcher, samples, index)  # the floor and the judge act after it: embed once
     rows = []
     for floor in floors:
         params = matcher.params.model_copy(update={"judge_floor": floor})
         row = {}
         for name, errors in judges.items():
             judged = Matcher(**{**matcher.__dict__, "params": params, "judge": oracle_judge(samples, errors)})
-            row[name] = evaluate(judged, samples, index, DEV, split).metrics  # type: ignore[arg-type]
+            record = evaluate(judged, samples, index, DEV, split, analyses=analyses)  # type: ignore[arg-type]
+            row[name] = record.metrics
         rows.append((floor, row))
     return rows
 

@@ -11,8 +11,8 @@ A real model errs, so the oracle can be told to err the two ways a model does
 arguable (partial) judged evidence, the first ones it is shown (the ones the offline matcher
 flagged, then the most plausible), each cited by its first sentence found; and ``miss``, the
 share of gold behaviors it answers "not_evidenced" (chosen by a hash of sample and behavior, so
-the same in every run). What that
-costs shows how good a model must be before the judge path beats the offline matcher.
+the same in every run). What that costs shows how good a model must be before the judge path
+beats the offline matcher.
 
 It never leaves the process and only exists in ``eval``: the product cannot be configured
 with it.
@@ -40,10 +40,11 @@ class OracleErrors:
     miss: float = 0.0  # share of gold behaviors answered "not_evidenced"
 
     def __str__(self) -> str:
-        parts = [f"{self.wrong} wrong per call"] * bool(self.wrong) + [f"{self.miss:.0%} of gold missed"] * bool(
-            self.miss
-        )
-        return ", ".join(parts)
+        parts = [
+            f"{self.wrong} wrong per call" if self.wrong else "",
+            f"{self.miss:.0%} of gold missed" if self.miss else "",
+        ]
+        return ", ".join(filter(None, parts))
 
 
 def parse_oracle(spec: str) -> OracleErrors | None:
@@ -76,7 +77,7 @@ class OracleChatModel:
     def __init__(self, samples: list[Sample], errors: OracleErrors = OracleErrors()):
         self.samples = samples
         self.errors = errors
-        self.model_id = f"oracle (gold labels{'; ' + str(errors) if str(errors) else ''})"
+        self.model_id = f"oracle (gold labels; {errors})" if str(errors) else "oracle (gold labels)"
 
     def _sample_for(self, chunk: str) -> Sample | None:
         return next((s for s in self.samples if chunk.strip() and chunk.strip() in s.text), None)

@@ -201,11 +201,15 @@ def evaluate(
     split: Split = "all",
     progress: bool = False,
     bias: bool = False,
+    analyses: list[Analysis] | None = None,
 ) -> EvalRecord:
+    """``analyses``: the samples already embedded and scored by this matcher's encoder and verifier,
+    for runs that change only the decision or the judge (``eval.judge_errors``)."""
     started = time.perf_counter()
     created = datetime.now(UTC)
     texts = [s.text for s in samples]
-    analyses = analyze_samples(matcher, samples, index, progress)
+    if analyses is None:
+        analyses = analyze_samples(matcher, samples, index, progress)
     rubric = index.rubric
     area_of = {b.id: area.name for area, _, b in rubric.walk()}
     sets, cites = SetScores(), CitationScores()
