@@ -181,6 +181,36 @@ def test_the_experiment_columns_are_computed_within_each_document():
     assert subject[pairs.doc == 1].tolist() == [[0.0, 0.0, 0.0]] * 2
 
 
+def test_each_shape_experiment_changes_one_thing_of_what_the_verifier_reads():
+    from types import SimpleNamespace
+
+    from evidence_matcher.eval.verifier_shape import VARIANTS, behavior_vectors, variant_inputs
+
+    sentence = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], np.float32)
+    text_vecs = {"ic6": np.array([[0.0, 1.0], [1.0, 0.0]], np.float32), "ft": np.array([[0.8, 0.6]], np.float32)}
+    # pairs of two documents on two ladders; the dense inputs are the sentence and its product with the behavior
+    pairs = SimpleNamespace(doc=np.array([0, 0, 1]), cols=np.array([1, 0, 0]), ladder=["ic6", "ft"], y=np.zeros(3))
+    behavior = behavior_vectors(SimpleNamespace(**vars(pairs), dense=np.zeros((3, 4))), text_vecs)
+    assert np.allclose(behavior, [[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]])
+    pairs.dense = np.concatenate([sentence, sentence * behavior], axis=1)
+    pairs.scalars = np.arange(3 * len(FEATURE_NAMES), dtype=np.float32).reshape(3, -1)
+    recipe = {"hidden": 256, "ensemble": 3}
+    shipped = variant_inputs("shipped", pairs, text_vecs, recipe)
+    assert shipped[0] is pairs.dense and shipped[1] is pairs.scalars and shipped[2] == recipe
+    assert variant_inputs("wider", pairs, text_vecs, recipe)[2] == {"hidden": 512, "ensemble": 3}
+    assert variant_inputs("more-networks", pairs, text_vecs, recipe)[2] == {"hidden": 256, "ensemble": 6}
+    dense, _, _ = variant_inputs("behavior-vector", pairs, text_vecs, recipe)
+    assert np.array_equal(dense, np.concatenate([pairs.dense, behavior], axis=1))
+    dense, _, _ = variant_inputs("difference", pairs, text_vecs, recipe)
+    assert np.allclose(dense[:, 4:], [[0.0, 0.0], [0.0, 0.0], [0.2, 0.2]])
+    _, scalars, _ = variant_inputs("no-doc-rank", pairs, text_vecs, recipe)
+    kept = [n for n in FEATURE_NAMES if n not in ("doc_rank", "doc_gap")]
+    assert np.array_equal(scalars, pairs.scalars[:, [FEATURE_NAMES.index(n) for n in kept]])
+    assert set(VARIANTS) == {"wider", "more-networks", "behavior-vector", "difference", "no-doc-rank"}
+    with pytest.raises(ValueError, match="unknown variant 'deeper'"):
+        variant_inputs("deeper", pairs, text_vecs, recipe)
+
+
 def test_the_verifier_only_decides_on_the_vectors_it_was_trained_on():
     verifier = Verifier.load()
 
