@@ -1,6 +1,6 @@
 """Does the verifier's shape hold it back? Measured for the README; nothing here ships.
 
-    python -m evidence_matcher.eval.verifier_shape              # every variant, ~75 min on 2 cores
+    python -m evidence_matcher.eval.verifier_shape              # every variant, ~80 min on 2 cores
     python -m evidence_matcher.eval.verifier_shape wider        # one or more by name
 
 The verifier is one hidden layer of 256 units per network, reading the sentence's vector and its
