@@ -41,7 +41,7 @@ from collections import Counter
 import numpy as np
 
 from evidence_matcher.matcher.segment import Segment, segment_text, whole_text_segment
-from evidence_matcher.matcher.structure import _FIRST, STRUCT_NAMES
+from evidence_matcher.matcher.structure import FIRST_PERSON, STRUCT_NAMES
 from evidence_matcher.matcher.verifier import FEATURE_NAMES, NEIGHBOUR_NAMES, PAIR_NAMES
 
 from . import verifier_train as vt
@@ -102,7 +102,7 @@ def subject_features(text: str, segments: list[Segment]) -> np.ndarray:
     person singular (a self-review is about its I, not the names in it)."""
     names = person_names(text, segments)
     words = [set(_CAPITALISED.findall(seg.clean)) for seg in segments]
-    first_person = sum(bool(_FIRST.search(seg.clean)) for seg in segments)
+    first_person = sum(bool(FIRST_PERSON.search(seg.clean)) for seg in segments)
     top = names.most_common(1)
     subject = top[0][0] if top else None
     named = sum(subject in w for w in words) if subject else 0

@@ -36,7 +36,8 @@ HEADING_KINDS: list[tuple[str, re.Pattern]] = [
     ]
 ]
 
-_FIRST = re.compile(r"\b(I|I'm|I've|I'd|I'll|me|my|myself|mine)\b")
+# First person singular: public, since the subject experiment (eval.feature_groups) counts the same thing.
+FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|I'll|me|my|myself|mine)\b")
 _STARTS_I = re.compile(r"^\W*(I|I'm|I've|I'd)\b")
 _WE = re.compile(r"\b(we|we're|we've|we'd|our|ours|us)\b", re.IGNORECASE)
 _THIRD = re.compile(r"\b(she|he|her|his|him|hers|herself|himself)\b", re.IGNORECASE)
@@ -108,7 +109,7 @@ def segment_structure(text: str, segments: Sequence[Segment]) -> np.ndarray:
         before = _line_start(text, seg.start)
         words = max(1, len(s.split()))
         out[i, base : base + 17] = [
-            bool(_FIRST.search(s)),
+            bool(FIRST_PERSON.search(s)),
             bool(_STARTS_I.search(s)),
             bool(_WE.search(s)),
             bool(_THIRD.search(s)),
