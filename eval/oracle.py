@@ -88,14 +88,15 @@ class OracleChatModel:
         chunk = _DOCUMENT.search(user).group(1)
         sample = self._sample_for(chunk)
         gold = {label.behavior: label.evidence for label in sample.labels} if sample else {}
-        arguable = set(sample.partial) if sample else set()  # claiming one is no error: never a wrong claim
+        # Claiming a gold or an arguable (partial) behavior is no error, so neither is ever a wrong claim.
+        not_wrong = {*gold, *sample.partial} if sample else set()
         answers, wrong = [], self.errors.wrong
         for candidate in candidates:
             quotes = [q for q in gold.get(candidate["id"], []) if q in chunk]
             rationale = "gold label" if quotes else "not gold"
             if quotes and sample and _missed(sample.id, candidate["id"], self.errors.miss):
                 quotes, rationale = [], "gold, missed on purpose"
-            elif candidate["id"] not in {*gold, *arguable} and wrong and candidate["sentences_found"]:
+            elif candidate["id"] not in not_wrong and wrong and candidate["sentences_found"]:
                 quotes, rationale, wrong = candidate["sentences_found"][:1], "not gold, claimed on purpose", wrong - 1
             answers.append(
                 {
