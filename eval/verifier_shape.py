@@ -37,6 +37,10 @@ VARIANTS = {
 _DOC_RANK = [FEATURE_NAMES.index("doc_rank"), FEATURE_NAMES.index("doc_gap")]
 
 
+def unknown_variant(name: str) -> str:
+    return f"unknown variant {name!r} (known: {', '.join(VARIANTS)})"
+
+
 def behavior_vectors(pairs: vt.PairSet, text_vecs: dict[str, np.ndarray]) -> np.ndarray:
     """(pairs, dim): each pair's behavior text vector; ``text_vecs``: per ladder, its behaviors' in column order."""
     dim = pairs.dense.shape[1] // 2
@@ -65,14 +69,14 @@ def variant_inputs(
         return np.concatenate([dense, extra], axis=1), scalars, recipe
     if variant == "shipped":
         return dense, scalars, recipe
-    raise ValueError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
+    raise ValueError(unknown_variant(variant))
 
 
 def main(argv: list[str] | None = None) -> int:
     chosen = (sys.argv[1:] if argv is None else argv) or list(VARIANTS)
     unknown = [v for v in chosen if v not in VARIANTS]
     if unknown:
-        print(f"unknown variant {unknown[0]!r} (known: {', '.join(VARIANTS)})", file=sys.stderr)
+        print(unknown_variant(unknown[0]), file=sys.stderr)
         return 2
     started = time.perf_counter()
     matcher = vt.retrieval_matcher()
